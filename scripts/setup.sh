@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs whatever this project needs and is missing; skips what is present.
+# Run by `npm start` and `npm test`. Safe to run again: a second run installs
+# nothing and says so ("setup: nothing to install").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+installed=0
+say() { printf 'setup: %s\n' "$*"; }
+need() { installed=1; say "installing $*"; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  need "rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version" ]; then
+  need "wasm-bindgen-cli $wbg_version"
+  # --locked first. The registry mirror here lacks one crate of its lock file
+  # (webpki-roots 1.0.11), in which case resolve afresh at the same version.
+  cargo install --locked wasm-bindgen-cli --version "$wbg_version" \
+    || cargo install wasm-bindgen-cli --version "$wbg_version"
+fi
+
+wasm_pack_version=0.15.1
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$wasm_pack_version" ]; then
+  need "wasm-pack $wasm_pack_version"
+  cargo install --locked wasm-pack --version "$wasm_pack_version" \
+    || cargo install wasm-pack --version "$wasm_pack_version"
+fi
+
+# Debian's Chromium and its driver, for browser tests and benchmarks. Never a
+# downloaded browser.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    need "chromium chromium-driver (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    say "chromium/chromedriver missing and not root: install the Debian packages chromium and chromium-driver"
+    exit 1
+  fi
+fi
+
+# npm packages from package-lock.json (binaryen@132 provides wasm-opt).
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  need "npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$installed" = 0 ]; then
+  say "nothing to install"
+fi

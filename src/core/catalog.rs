@@ -1,0 +1,300 @@
+//! The stage catalogue: what each stage is, its parameters, and how to build
+//! it. The page builds its whole UI from this, so a stage added here appears
+//! there with no page change.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+use crate::core::lines::LineSplitter;
+use crate::core::options::{Options, ParamSpec};
+use crate::core::sink::{Pacer, SinkLogic};
+use crate::core::source::{Counter, Lorem, RandomBytes, Source};
+use crate::core::text::{Identity, Uppercase};
+use crate::core::{Error, OptionProblem, Transform};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Source,
+    Transform,
+    Sink,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Transform => "transform",
+            Role::Sink => "sink",
+        }
+    }
+}
+
+/// What flows between stages. Chunks of `bytes` are `Uint8Array`s, of
+/// `text` strings, of `records` plain objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataType {
+    Bytes,
+    Text,
+    Records,
+    /// A sink that takes whatever comes.
+    Any,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageInfo {
+    pub kind: &'static str,
+    pub role: Role,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub params: Vec<ParamSpec>,
+    /// `None` for sources.
+    pub input: Option<DataType>,
+    /// `None` for sinks.
+    pub output: Option<DataType>,
+    pub cpu_bound: bool,
+    /// How `highWaterMark` is measured: every stage so far counts chunks.
+    pub strategy: &'static str,
+}
+
+/// The largest integer a JS number holds exactly.
+const MAX_SAFE: u64 = (1 << 53) - 1;
+const MAX_HWM: u64 = 65_536;
+
+fn hwm(role: Role) -> ParamSpec {
+    match role {
+        // 0 is allowed on a source: it then produces only on a pending read.
+        Role::Source => ParamSpec::int(
+            "highWaterMark",
+            1,
+            0,
+            MAX_HWM,
+            "Chunks the source keeps queued ahead of its reader (desiredSize = highWaterMark − queued).",
+        ),
+        // A writable side with a high-water mark of 0 would never signal
+        // ready, so transforms and sinks take at least 1.
+        Role::Transform => ParamSpec::int(
+            "highWaterMark",
+            1,
+            1,
+            MAX_HWM,
+            "Chunks the stage accepts before it tells its writer to wait (write() would return false).",
+        ),
+        Role::Sink => ParamSpec::int(
+            "highWaterMark",
+            1,
+            1,
+            MAX_HWM,
+            "Chunks the sink queues, the one being written included, before it applies backpressure.",
+        ),
+    }
+}
+
+fn sized_source_params() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::int("bytes", 1 << 20, 0, MAX_SAFE, "Total bytes to produce."),
+        ParamSpec::int(
+            "chunkSize",
+            65_536,
+            1,
+            16 << 20,
+            "Bytes per chunk (the last may be shorter).",
+        ),
+        ParamSpec::int(
+            "seed",
+            1,
+            0,
+            MAX_SAFE,
+            "The same seed gives the same bytes.",
+        ),
+    ]
+}
+
+fn entry(
+    kind: &'static str,
+    role: Role,
+    title: &'static str,
+    summary: &'static str,
+    mut params: Vec<ParamSpec>,
+    types: (Option<DataType>, Option<DataType>),
+) -> StageInfo {
+    params.push(hwm(role));
+    StageInfo {
+        kind,
+        role,
+        title,
+        summary,
+        params,
+        input: types.0,
+        output: types.1,
+        cpu_bound: false,
+        strategy: "chunks",
+    }
+}
+
+fn build_catalog() -> Vec<StageInfo> {
+    use DataType::*;
+    use Role::*;
+    vec![
+        entry(
+            "counter",
+            Source,
+            "Counter",
+            "The lines `Chunk 0`, `Chunk 1`, … one line per chunk, produced only when asked.",
+            vec![ParamSpec::int("count", 100, 0, MAX_SAFE, "How many lines (chunks) to produce.")],
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "lorem",
+            Source,
+            "Lorem ipsum",
+            "Seeded placeholder text in paragraphs, exactly `bytes` long.",
+            sized_source_params(),
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "random",
+            Source,
+            "Random bytes",
+            "Seeded pseudo-random bytes (not for cryptography), exactly `bytes` long.",
+            sized_source_params(),
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "identity",
+            Transform,
+            "Identity",
+            "Passes every chunk on unchanged: the cost of a stage itself.",
+            vec![],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "uppercase",
+            Transform,
+            "Uppercase",
+            "ASCII a–z to A–Z; every other byte, UTF-8 included, unchanged. Works in place on the chunk it is handed.",
+            vec![],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "split-lines",
+            Transform,
+            "Split lines",
+            "One string per line, without its LF or CRLF; a last line without a newline counts.",
+            vec![ParamSpec::int(
+                "maxLineBytes",
+                1 << 20,
+                1,
+                1 << 30,
+                "The longest line allowed, in bytes; a longer one is an error naming its line number.",
+            )],
+            (Some(Bytes), Some(Text)),
+        ),
+        entry(
+            "count",
+            Sink,
+            "Count",
+            "Counts chunks and bytes (strings count their UTF-8 bytes).",
+            vec![],
+            (Some(Any), None),
+        ),
+        entry(
+            "throttle",
+            Sink,
+            "Throttled consumer",
+            "A slow consumer: each write resolves only when the rate allows, so backpressure builds upstream.",
+            vec![
+                ParamSpec::num("bytesPerSecond", 1_048_576.0, 0.0, 1e12, "Byte rate limit; 0 for none."),
+                ParamSpec::num("chunksPerSecond", 0.0, 0.0, 1e6, "Chunk rate limit; 0 for none."),
+            ],
+            (Some(Any), None),
+        ),
+        entry("null", Sink, "Null", "Discards everything as fast as it comes.", vec![], (Some(Any), None)),
+    ]
+}
+
+/// Every stage, in catalogue order.
+pub fn catalog() -> &'static [StageInfo] {
+    static CATALOG: OnceLock<Vec<StageInfo>> = OnceLock::new();
+    CATALOG.get_or_init(build_catalog)
+}
+
+/// The entry for `kind` in `role`.
+///
+/// # Errors
+///
+/// [`Error::UnknownKind`] listing the kinds of that role.
+pub fn find(role: Role, kind: &str) -> Result<&'static StageInfo, Error> {
+    let all = catalog();
+    all.iter()
+        .find(|s| s.role == role && s.kind == kind)
+        .ok_or_else(|| {
+            let known: Vec<_> = all
+                .iter()
+                .filter(|s| s.role == role)
+                .map(|s| s.kind)
+                .collect();
+            Error::UnknownKind {
+                role: role.name(),
+                kind: kind.to_string(),
+                known: known.join(", "),
+            }
+        })
+}
+
+/// Looks up `kind` and validates `given` against it.
+///
+/// # Errors
+///
+/// An unknown kind or a bad option.
+pub fn resolve(
+    role: Role,
+    kind: &str,
+    given: &Map<String, Value>,
+) -> Result<(&'static StageInfo, Options), Error> {
+    let info = find(role, kind)?;
+    Ok((info, Options::resolve(info, given)?))
+}
+
+pub fn build_source(kind: &str, o: &Options) -> Box<dyn Source> {
+    let chunk = usize::try_from(o.u64("chunkSize")).unwrap_or(usize::MAX);
+    match kind {
+        "lorem" => Box::new(Lorem::new(o.u64("bytes"), chunk, o.u64("seed"))),
+        "random" => Box::new(RandomBytes::new(o.u64("bytes"), chunk, o.u64("seed"))),
+        _ => Box::new(Counter::new(o.u64("count"))),
+    }
+}
+
+pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
+    match kind {
+        "uppercase" => Box::new(Uppercase),
+        "split-lines" => Box::new(LineSplitter::new(o.u64("maxLineBytes"))),
+        _ => Box::new(Identity),
+    }
+}
+
+/// # Errors
+///
+/// A throttle with neither limit set.
+pub fn build_sink(kind: &str, o: &Options) -> Result<SinkLogic, Error> {
+    Ok(match kind {
+        "throttle" => {
+            let pacer = |name| Some(o.f64(name)).filter(|r| *r > 0.0).map(Pacer::new);
+            let (bytes, chunks) = (pacer("bytesPerSecond"), pacer("chunksPerSecond"));
+            if bytes.is_none() && chunks.is_none() {
+                return Err(Error::BadOption {
+                    stage: kind.to_string(),
+                    option: "bytesPerSecond".to_string(),
+                    message: "or `chunksPerSecond` must be above 0".to_string(),
+                    problem: OptionProblem::Range,
+                });
+            }
+            SinkLogic::Throttle { bytes, chunks }
+        }
+        "null" => SinkLogic::Null,
+        _ => SinkLogic::Count,
+    })
+}

@@ -1,0 +1,17 @@
+//! Pure-Rust stage logic: transforms, sources, sinks' pacing, options and
+//! pipeline specs. Nothing here knows about JavaScript, so `cargo test` runs it
+//! natively.
+
+pub mod catalog;
+pub mod error;
+pub mod lines;
+pub mod options;
+pub mod pipeline;
+pub mod rng;
+pub mod sink;
+pub mod source;
+pub mod text;
+pub mod transform;
+
+pub use error::{Error, OptionProblem};
+pub use transform::{Driver, Piece, Progress, Shape, Status, Transform};

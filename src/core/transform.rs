@@ -1,0 +1,213 @@
+//! The core transform shape: a resumable state machine over caller-owned
+//! buffers, in the manner of `csv_core::Reader`. The web glue turns it into the
+//! `transform`/`flush` pair of a WHATWG `Transformer`
+//! (<https://streams.spec.whatwg.org/#transformer-api>).
+//!
+//! # Termination
+//!
+//! Feed input with [`Transform::transform`], calling again with the unconsumed
+//! rest while the status is [`Status::OutputFull`] or [`Status::RecordEnd`],
+//! until it reports [`Status::NeedInput`]. At the end of the stream call
+//! [`Transform::finish`] the same way until it reports [`Status::Finished`].
+//! [`Driver`] does exactly this and owns the output buffer.
+
+use crate::core::Error;
+
+/// Why a call returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// All input was consumed; give more (or call `finish`).
+    NeedInput,
+    /// The output buffer is full; call again with more room.
+    OutputFull,
+    /// A record ended: everything written since the previous `RecordEnd` is
+    /// one record. Only [`Shape::Records`] transforms report this.
+    RecordEnd,
+    /// `finish` is done; nothing more will be written.
+    Finished,
+}
+
+/// What one call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub consumed: usize,
+    pub written: usize,
+    pub status: Status,
+}
+
+/// How output relates to input, so the glue can pick the cheapest path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Output equals input, chunk for chunk: the glue forwards the chunk.
+    Passthrough,
+    /// Each byte maps to one byte in place with no state across bytes: the
+    /// glue uses [`Transform::map_in_place`] on the chunk it was handed,
+    /// because allocating a fresh 64 KiB output costs ~8× the whole stage.
+    SameLength,
+    /// A byte stream: output is coalesced into one chunk per input chunk.
+    Bytes,
+    /// A sequence of records, each closed by [`Status::RecordEnd`].
+    Records,
+}
+
+/// A chunk-by-chunk transform. Implementations never panic on input, and their
+/// output must not depend on how the input was split into chunks.
+pub trait Transform {
+    /// The catalogue kind, used in error messages.
+    fn kind(&self) -> &'static str;
+
+    fn shape(&self) -> Shape;
+
+    /// Consumes some of `input`, writes some of `output`.
+    ///
+    /// # Errors
+    ///
+    /// Bad data, naming the stage and the position. After an error the
+    /// transform must not be fed again.
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error>;
+
+    /// Writes whatever the end of input releases (a held byte, a last record).
+    ///
+    /// # Errors
+    ///
+    /// Data that is incomplete at the end, naming the position.
+    fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error>;
+
+    /// For [`Shape::SameLength`] and [`Shape::Passthrough`]: transform `buf`
+    /// in place. Returns `false` when the transform has no in-place path.
+    fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
+        false
+    }
+}
+
+/// One output unit handed to the driver's caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Part of a byte stream (coalesced per input chunk).
+    Bytes(&'a [u8]),
+    /// One whole record.
+    Record(&'a [u8]),
+}
+
+/// A byte-stream output piece is flushed once it reaches this size, so one
+/// input chunk that expands enormously cannot grow one output chunk without
+/// bound.
+const MAX_BYTES_PIECE: usize = 1 << 20;
+
+/// Runs a [`Transform`] over whole chunks and owns its output buffer.
+pub struct Driver {
+    transform: Box<dyn Transform>,
+    out: Vec<u8>,
+    filled: usize,
+    /// The most output room offered per call; tests set 1 to prove that a
+    /// transform copes with a 1-byte output buffer.
+    step: usize,
+}
+
+impl Driver {
+    pub fn new(transform: Box<dyn Transform>) -> Self {
+        Self::with_step(transform, usize::MAX)
+    }
+
+    pub fn with_step(transform: Box<dyn Transform>, step: usize) -> Self {
+        Driver {
+            transform,
+            out: vec![0; 256],
+            filled: 0,
+            step: step.max(1),
+        }
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.transform.shape()
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.transform.kind()
+    }
+
+    /// The in-place path of [`Transform::map_in_place`].
+    pub fn map_in_place(&mut self, buf: &mut [u8]) -> bool {
+        self.transform.map_in_place(buf)
+    }
+
+    /// Feeds one input chunk, handing every finished piece to `emit`.
+    ///
+    /// # Errors
+    ///
+    /// The transform's data error. Pieces emitted before it stand.
+    pub fn push(&mut self, input: &[u8], emit: &mut dyn FnMut(Piece<'_>)) -> Result<(), Error> {
+        let mut pos = 0;
+        loop {
+            self.reserve();
+            let end = self.out.len().min(self.filled.saturating_add(self.step));
+            let p = self
+                .transform
+                .transform(&input[pos..], &mut self.out[self.filled..end])?;
+            pos += p.consumed;
+            self.filled += p.written;
+            match p.status {
+                Status::NeedInput => break,
+                Status::RecordEnd => self.emit_record(emit),
+                Status::OutputFull | Status::Finished => self.flush_if_large(emit),
+            }
+        }
+        if self.shape() != Shape::Records {
+            self.emit_bytes(emit);
+        }
+        Ok(())
+    }
+
+    /// Ends the input, handing the last pieces to `emit`.
+    ///
+    /// # Errors
+    ///
+    /// The transform's end-of-data error. Pieces emitted before it stand.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(Piece<'_>)) -> Result<(), Error> {
+        loop {
+            self.reserve();
+            let end = self.out.len().min(self.filled.saturating_add(self.step));
+            let p = self.transform.finish(&mut self.out[self.filled..end])?;
+            self.filled += p.written;
+            match p.status {
+                Status::Finished => break,
+                Status::RecordEnd => self.emit_record(emit),
+                Status::OutputFull | Status::NeedInput => self.flush_if_large(emit),
+            }
+        }
+        if self.shape() == Shape::Records {
+            if self.filled > 0 {
+                self.emit_record(emit);
+            }
+        } else {
+            self.emit_bytes(emit);
+        }
+        Ok(())
+    }
+
+    /// Makes sure there is at least one byte of room after `filled`.
+    fn reserve(&mut self) {
+        if self.filled == self.out.len() {
+            let grown = (self.out.len() * 2).max(256);
+            self.out.resize(grown, 0);
+        }
+    }
+
+    fn emit_record(&mut self, emit: &mut dyn FnMut(Piece<'_>)) {
+        emit(Piece::Record(&self.out[..self.filled]));
+        self.filled = 0;
+    }
+
+    fn emit_bytes(&mut self, emit: &mut dyn FnMut(Piece<'_>)) {
+        if self.filled > 0 {
+            emit(Piece::Bytes(&self.out[..self.filled]));
+            self.filled = 0;
+        }
+    }
+
+    fn flush_if_large(&mut self, emit: &mut dyn FnMut(Piece<'_>)) {
+        if self.shape() != Shape::Records && self.filled >= MAX_BYTES_PIECE {
+            self.emit_bytes(emit);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// Builds native WHATWG stream objects around Rust stage objects.
+//
+// wasm-streams cannot build a TransformStream, and its ReadableStream::from
+// needs ReadableStream.from, which Chromium lacks; so the underlying
+// source/transformer/sink below are thin JS objects whose methods call the
+// Rust stage. The callers of this module are in src/web/*.rs.
+
+const stages = new WeakMap();
+
+function remember(stream, stage) {
+  stages.set(stream, stage);
+  return stream;
+}
+
+// Counting strategy whose size() also tells the stage a chunk was queued:
+// the only place a writable side learns what is waiting in its queue.
+function countingStrategy(stage, highWaterMark) {
+  return {
+    highWaterMark,
+    size() {
+      stage.accepted();
+      return 1;
+    },
+  };
+}
+
+export function makeReadable(stage, highWaterMark) {
+  const source = {
+    start: (controller) => stage.start(controller),
+    pull: (controller) => stage.pull(controller),
+    cancel: (reason) => stage.cancel(reason),
+  };
+  return remember(new ReadableStream(source, { highWaterMark }), stage);
+}
+
+export function makeTransform(stage, highWaterMark) {
+  const transformer = {
+    start: (controller) => stage.start(controller),
+    transform: (chunk, controller) => stage.transform(chunk, controller),
+    flush: (controller) => stage.flush(controller),
+  };
+  // The readable side's high-water mark is 0: the stage transforms a chunk
+  // only when downstream wants one, and the waiting happens on the writable
+  // side, where highWaterMark applies.
+  return remember(
+    new TransformStream(transformer, countingStrategy(stage, highWaterMark), { highWaterMark: 0 }),
+    stage,
+  );
+}
+
+export function makeWritable(stage, highWaterMark) {
+  const sink = {
+    start: (controller) => stage.start(controller),
+    write: (chunk) => stage.write(chunk),
+    close: () => stage.close(),
+    abort: (reason) => stage.abort(reason),
+  };
+  return remember(new WritableStream(sink, countingStrategy(stage, highWaterMark)), stage);
+}
+
+export function snapshotOf(stream) {
+  const stage = stages.get(stream);
+  return stage === undefined ? undefined : stage.snapshot();
+}
+
+export function describe(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value instanceof ArrayBuffer) return "an ArrayBuffer";
+  return `a ${typeof value}`;
+}

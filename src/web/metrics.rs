@@ -1,0 +1,161 @@
+//! Per-stage counters and the snapshots that `runPipeline`'s `onMetrics`,
+//! its report and `stageMetrics()` hand to JS. Counting is a few integer adds
+//! per chunk; reading the queue costs a JS call, so it happens only when a
+//! snapshot is taken.
+
+use std::cell::{Cell, RefCell};
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::ReadableStreamDefaultController;
+
+use crate::core::catalog::{Role, StageInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Created; no chunk yet.
+    Idle,
+    Running,
+    Done,
+    Errored,
+    Cancelled,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    pub chunks_in: u64,
+    pub bytes_in: u64,
+    pub chunks_out: u64,
+    pub bytes_out: u64,
+    /// Chunks the writable side queued (counted by the strategy's `size()`).
+    pub accepted: u64,
+    /// Chunks the stage has finished with; `accepted - finished` are queued.
+    pub finished: u64,
+}
+
+/// Shared between a stage object (owned by its JS stream) and the pipeline
+/// that reports on it.
+pub struct StageHandle {
+    pub info: &'static StageInfo,
+    pub high_water_mark: f64,
+    pub index: Cell<usize>,
+    pub counters: RefCell<Counters>,
+    phase: Cell<Phase>,
+    error: RefCell<Option<String>>,
+    /// A source's controller, whose `desiredSize` gives its queue level.
+    source_controller: RefCell<Option<ReadableStreamDefaultController>>,
+    pub total_bytes: Option<u64>,
+}
+
+impl StageHandle {
+    pub fn new(info: &'static StageInfo, high_water_mark: f64, total_bytes: Option<u64>) -> Self {
+        StageHandle {
+            info,
+            high_water_mark,
+            index: Cell::new(0),
+            counters: RefCell::new(Counters::default()),
+            phase: Cell::new(Phase::Idle),
+            error: RefCell::new(None),
+            source_controller: RefCell::new(None),
+            total_bytes,
+        }
+    }
+
+    pub fn set_source_controller(&self, c: ReadableStreamDefaultController) {
+        *self.source_controller.borrow_mut() = Some(c);
+    }
+
+    /// Marks the stage as working, unless it already ended.
+    pub fn running(&self) {
+        if self.phase.get() == Phase::Idle {
+            self.phase.set(Phase::Running);
+        }
+    }
+
+    /// Records how the stage ended; the first ending wins.
+    pub fn end(&self, phase: Phase, error: Option<String>) {
+        if matches!(self.phase.get(), Phase::Idle | Phase::Running) {
+            self.phase.set(phase);
+            *self.error.borrow_mut() = error;
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase.get()
+    }
+
+    /// Chunks waiting in the stage's queue now.
+    pub fn queue(&self) -> f64 {
+        match self.info.role {
+            Role::Source => {
+                let desired = self
+                    .source_controller
+                    .borrow()
+                    .as_ref()
+                    .and_then(ReadableStreamDefaultController::desired_size);
+                desired.map_or(0.0, |d| (self.high_water_mark - d).max(0.0))
+            }
+            Role::Transform | Role::Sink => {
+                let c = self.counters.borrow();
+                c.accepted.saturating_sub(c.finished) as f64
+            }
+        }
+    }
+
+    /// Whether the stage is telling its producer to wait: a source whose
+    /// `desiredSize ≤ 0`, or a writable side whose queue has reached its
+    /// high-water mark (Node: `write()` would return false).
+    pub fn backpressured(&self) -> bool {
+        if !matches!(self.phase.get(), Phase::Idle | Phase::Running) {
+            return false;
+        }
+        self.queue() >= self.high_water_mark
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.phase.get() {
+            Phase::Done => "done",
+            Phase::Errored => "errored",
+            Phase::Cancelled => "cancelled",
+            _ if self.backpressured() => "backpressured",
+            Phase::Running => "flowing",
+            Phase::Idle => "idle",
+        }
+    }
+
+    pub fn snapshot(&self) -> JsValue {
+        let o = Object::new();
+        let c = self.counters.borrow().clone();
+        let put = |k: &str, v: JsValue| {
+            // Defining a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        let num = |n: u64| JsValue::from_f64(n as f64);
+        put("index", num(self.index.get() as u64));
+        put("kind", JsValue::from_str(self.info.kind));
+        put("role", JsValue::from_str(self.info.role.name()));
+        put("state", JsValue::from_str(self.state_name()));
+        put("chunksIn", num(c.chunks_in));
+        put("bytesIn", num(c.bytes_in));
+        put("chunksOut", num(c.chunks_out));
+        put("bytesOut", num(c.bytes_out));
+        put("queue", JsValue::from_f64(self.queue()));
+        put("highWaterMark", JsValue::from_f64(self.high_water_mark));
+        put("backpressured", JsValue::from_bool(self.backpressured()));
+        if let Some(total) = self.total_bytes {
+            put("totalBytes", num(total));
+        }
+        if let Some(e) = self.error.borrow().as_ref() {
+            put("error", JsValue::from_str(e));
+        }
+        o.into()
+    }
+}
+
+/// A short text for whatever a stream was errored or cancelled with.
+pub fn reason_text(reason: &JsValue) -> String {
+    if let Some(e) = reason.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    reason.as_string().unwrap_or_else(|| format!("{reason:?}"))
+}

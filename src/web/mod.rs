@@ -1,0 +1,191 @@
+//! The wasm-bindgen glue: the public JS API of DESIGN.md. The only code that
+//! touches JS values; all meaning lives in `crate::core`.
+
+pub mod error;
+pub mod metrics;
+pub mod pipeline;
+pub mod sink;
+pub mod source;
+pub mod sys;
+pub mod transformer;
+
+use std::rc::Rc;
+
+use js_sys::{Array, Object};
+use serde_json::{Map, Number, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::core::catalog::{self, Role, StageInfo};
+use crate::core::options::Options;
+use crate::core::{Driver, Error, OptionProblem};
+use metrics::StageHandle;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Every stage: kind, role, title, summary, params (type, default, range,
+/// help), input/output data types and whether it is CPU-bound.
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsValue> {
+    let json =
+        serde_json::to_string(catalog::catalog()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    js_sys::JSON::parse(&json)
+}
+
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+fn bad_options(kind: &str, message: String, problem: OptionProblem) -> Error {
+    Error::BadOption {
+        stage: kind.to_string(),
+        option: "options".to_string(),
+        message,
+        problem,
+    }
+}
+
+/// Reads a factory's options object into JSON, refusing what JSON would
+/// silently drop or mangle: functions, objects, `NaN`, infinities.
+fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Error> {
+    let mut map = Map::new();
+    if options.is_undefined() || options.is_null() {
+        return Ok(map);
+    }
+    let Some(object) = options
+        .dyn_ref::<Object>()
+        .filter(|_| !Array::is_array(options))
+    else {
+        return Err(bad_options(
+            kind,
+            format!("must be an object, got {}", sys::describe(options)),
+            OptionProblem::Type,
+        ));
+    };
+    for entry in sys::object_entries(object).iter() {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let v = pair.get(1);
+        let value = if v.is_undefined() {
+            continue;
+        } else if let Some(n) = v.as_f64() {
+            // Whole numbers stay integers, so messages say `-1`, not `-1.0`.
+            let whole = n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER;
+            match if whole {
+                Some(Number::from(n as i64))
+            } else {
+                Number::from_f64(n)
+            } {
+                Some(n) => Value::Number(n),
+                None => {
+                    return Err(Error::BadOption {
+                        stage: kind.to_string(),
+                        option: key,
+                        message: format!("must be a finite number, got {n}"),
+                        problem: OptionProblem::Range,
+                    })
+                }
+            }
+        } else if let Some(b) = v.as_bool() {
+            Value::Bool(b)
+        } else if let Some(s) = v.as_string() {
+            Value::String(s)
+        } else if v.is_null() {
+            Value::Null
+        } else {
+            return Err(Error::BadOption {
+                stage: kind.to_string(),
+                option: key,
+                message: format!(
+                    "must be a number, string or boolean, got {}",
+                    sys::describe(&v)
+                ),
+                problem: OptionProblem::Type,
+            });
+        };
+        map.insert(key, value);
+    }
+    Ok(map)
+}
+
+fn resolve(
+    role: Role,
+    kind: &str,
+    options: &JsValue,
+) -> Result<(&'static StageInfo, Options), Error> {
+    catalog::resolve(role, kind, &options_map(kind, options)?)
+}
+
+pub(crate) fn build_source(
+    info: &'static StageInfo,
+    o: &Options,
+) -> (web_sys::ReadableStream, Rc<StageHandle>) {
+    let source = catalog::build_source(info.kind, o);
+    let hwm = o.f64("highWaterMark");
+    let handle = Rc::new(StageHandle::new(info, hwm, source.total_bytes()));
+    let stage = source::SourceStage::new(Rc::clone(&handle), source);
+    (sys::make_readable(stage, hwm), handle)
+}
+
+pub(crate) fn build_transform(
+    info: &'static StageInfo,
+    o: &Options,
+) -> (web_sys::TransformStream, Rc<StageHandle>) {
+    let driver = Driver::new(catalog::build_transform(info.kind, o));
+    let hwm = o.f64("highWaterMark");
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let stage = transformer::TransformStage::new(Rc::clone(&handle), driver);
+    (sys::make_transform(stage, hwm), handle)
+}
+
+pub(crate) fn build_sink(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
+    let logic = catalog::build_sink(info.kind, o)?;
+    let hwm = o.f64("highWaterMark");
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let stage = sink::SinkStage::new(Rc::clone(&handle), logic);
+    Ok((sys::make_writable(stage, hwm), handle))
+}
+
+/// A pull-based `ReadableStream` of the source `kind`.
+///
+/// # Errors
+///
+/// `TypeError`/`RangeError` for an unknown kind or a bad option.
+#[wasm_bindgen(js_name = createSource)]
+pub fn create_source(kind: &str, options: JsValue) -> Result<web_sys::ReadableStream, JsValue> {
+    let (info, o) = resolve(Role::Source, kind, &options)?;
+    Ok(build_source(info, &o).0)
+}
+
+/// A native `TransformStream` whose transformer runs the Rust stage `kind`.
+///
+/// # Errors
+///
+/// `TypeError`/`RangeError` for an unknown kind or a bad option.
+#[wasm_bindgen(js_name = createTransform)]
+pub fn create_transform(kind: &str, options: JsValue) -> Result<web_sys::TransformStream, JsValue> {
+    let (info, o) = resolve(Role::Transform, kind, &options)?;
+    Ok(build_transform(info, &o).0)
+}
+
+/// A `WritableStream` for the sink `kind`.
+///
+/// # Errors
+///
+/// `TypeError`/`RangeError` for an unknown kind or a bad option.
+#[wasm_bindgen(js_name = createSink)]
+pub fn create_sink(kind: &str, options: JsValue) -> Result<web_sys::WritableStream, JsValue> {
+    let (info, o) = resolve(Role::Sink, kind, &options)?;
+    Ok(build_sink(info, &o)?.0)
+}
+
+/// The live counters of a stream made by `createSource`/`createTransform`/
+/// `createSink`; `undefined` for any other value.
+#[wasm_bindgen(js_name = stageMetrics)]
+pub fn stage_metrics(stream: &JsValue) -> JsValue {
+    sys::snapshot_of(stream)
+}

@@ -1,0 +1,222 @@
+//! `runPipeline(spec, { signal, onMetrics, metricsInterval })`: builds the
+//! stages of a spec, pipes them (`pipeThrough` … `pipeTo`), reports metrics
+//! while it runs and resolves to a report. Errors propagate as in Node's
+//! `pipeline()`: any stage's error cancels upstream, aborts downstream, and
+//! rejects the promise with that error.
+
+use std::rc::Rc;
+
+use futures::{pin_mut, select, FutureExt};
+use js_sys::{Array, Function, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, ReadableWritablePair, StreamPipeOptions};
+
+use crate::core::pipeline::PipelineSpec;
+use crate::core::{Error, OptionProblem};
+use crate::web::metrics::StageHandle;
+use crate::web::sys::{console_error, performance_now, sleep};
+use crate::web::{build_sink, build_source, build_transform};
+
+const DEFAULT_METRICS_INTERVAL_MS: f64 = 100.0;
+
+fn run_error(option: &str, message: String, problem: OptionProblem) -> Error {
+    Error::BadOption {
+        stage: "runPipeline".to_string(),
+        option: option.to_string(),
+        message,
+        problem,
+    }
+}
+
+struct RunOptions {
+    signal: Option<AbortSignal>,
+    on_metrics: Option<Function>,
+    interval_ms: f64,
+}
+
+impl RunOptions {
+    fn read(options: &JsValue) -> Result<Self, Error> {
+        let mut run = RunOptions {
+            signal: None,
+            on_metrics: None,
+            interval_ms: DEFAULT_METRICS_INTERVAL_MS,
+        };
+        if options.is_undefined() || options.is_null() {
+            return Ok(run);
+        }
+        if !options.is_object() {
+            return Err(run_error(
+                "options",
+                "must be an object".into(),
+                OptionProblem::Type,
+            ));
+        }
+        let get = |key: &str| {
+            Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let signal = get("signal");
+        if !signal.is_undefined() {
+            run.signal = Some(signal.dyn_into().map_err(|_| {
+                run_error(
+                    "signal",
+                    "must be an AbortSignal".into(),
+                    OptionProblem::Type,
+                )
+            })?);
+        }
+        let cb = get("onMetrics");
+        if !cb.is_undefined() {
+            run.on_metrics = Some(cb.dyn_into().map_err(|_| {
+                run_error(
+                    "onMetrics",
+                    "must be a function".into(),
+                    OptionProblem::Type,
+                )
+            })?);
+        }
+        let interval = get("metricsInterval");
+        if !interval.is_undefined() {
+            match interval.as_f64() {
+                Some(ms) if (16.0..=60_000.0).contains(&ms) => run.interval_ms = ms,
+                _ => {
+                    return Err(run_error(
+                        "metricsInterval",
+                        "must be a number of ms from 16 to 60000".into(),
+                        OptionProblem::Range,
+                    ))
+                }
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// The spec as JSON: a plain object, or the JSON text of one.
+fn spec_json(spec: &JsValue) -> Result<Value, Error> {
+    let text = match spec.as_string() {
+        Some(s) => s,
+        None => js_sys::JSON::stringify(spec)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| Error::Spec {
+                path: "$".into(),
+                message: "is not a JSON document".into(),
+                problem: OptionProblem::Type,
+            })?,
+    };
+    serde_json::from_str(&text).map_err(|e| Error::Spec {
+        path: "$".into(),
+        message: format!("is not valid JSON: {e}"),
+        problem: OptionProblem::Type,
+    })
+}
+
+fn put(o: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(key), value);
+}
+
+fn stage_snapshots(handles: &[Rc<StageHandle>]) -> Array {
+    handles.iter().map(|h| h.snapshot()).collect()
+}
+
+fn metrics_snapshot(handles: &[Rc<StageHandle>], started: f64) -> JsValue {
+    let o = Object::new();
+    put(
+        &o,
+        "elapsedMs",
+        &JsValue::from_f64(performance_now() - started),
+    );
+    put(&o, "stages", &stage_snapshots(handles));
+    o.into()
+}
+
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+fn report(handles: &[Rc<StageHandle>], duration_ms: f64) -> JsValue {
+    let o = Object::new();
+    put(&o, "ok", &JsValue::TRUE);
+    put(&o, "durationMs", &JsValue::from_f64(duration_ms));
+    put(&o, "stages", &stage_snapshots(handles));
+    if let Some(sink) = handles.last() {
+        let c = sink.counters.borrow();
+        let totals = Object::new();
+        put(&totals, "chunks", &JsValue::from_f64(c.chunks_in as f64));
+        put(&totals, "bytes", &JsValue::from_f64(c.bytes_in as f64));
+        put(&o, "totals", &totals);
+    }
+    put(
+        &o,
+        "wasmMemoryBytes",
+        &JsValue::from_f64(wasm_memory_bytes()),
+    );
+    o.into()
+}
+
+fn call_on_metrics(cb: &Function, snapshot: &JsValue) {
+    if let Err(e) = cb.call1(&JsValue::NULL, snapshot) {
+        // The run goes on: a broken progress display must not stop the data.
+        console_error("runPipeline: onMetrics threw", &e);
+    }
+}
+
+/// Builds, runs and reports a pipeline.
+///
+/// # Errors
+///
+/// Rejects with a `TypeError`/`RangeError` for a bad spec or option (path
+/// included), with the failing stage's error, or with the signal's reason
+/// when aborted.
+#[wasm_bindgen(js_name = runPipeline)]
+pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let spec = PipelineSpec::parse(&spec_json(&spec)?)?;
+    let run = RunOptions::read(&options)?;
+    if let Some(signal) = run.signal.as_ref().filter(|s| s.aborted()) {
+        return Err(signal.reason());
+    }
+
+    let (mut readable, source) = build_source(spec.source.info, &spec.source.options);
+    let mut handles = vec![source];
+    for stage in &spec.stages {
+        let (transform, handle) = build_transform(stage.info, &stage.options);
+        readable = readable.pipe_through(transform.unchecked_ref::<ReadableWritablePair>());
+        handles.push(handle);
+    }
+    let (sink, handle) = build_sink(spec.sink.info, &spec.sink.options)?;
+    handles.push(handle);
+    for (i, h) in handles.iter().enumerate() {
+        h.index.set(i);
+    }
+
+    let started = performance_now();
+    let pipe_options = StreamPipeOptions::new();
+    if let Some(signal) = &run.signal {
+        pipe_options.set_signal(signal);
+    }
+    let pipe = JsFuture::from(readable.pipe_to_with_options(&sink, &pipe_options)).fuse();
+    pin_mut!(pipe);
+    let result = match &run.on_metrics {
+        None => pipe.await,
+        Some(cb) => loop {
+            let tick = JsFuture::from(sleep(run.interval_ms)).fuse();
+            pin_mut!(tick);
+            select! {
+                r = pipe => break r,
+                _ = tick => call_on_metrics(cb, &metrics_snapshot(&handles, started)),
+            }
+        },
+    };
+    let duration = performance_now() - started;
+    if let Some(cb) = &run.on_metrics {
+        call_on_metrics(cb, &metrics_snapshot(&handles, started));
+    }
+    result.map(|_| report(&handles, duration))
+}

@@ -1,0 +1,152 @@
+//! The Rust object behind a native `TransformStream`'s transformer
+//! (<https://streams.spec.whatwg.org/#transformer-api>): `transform` and
+//! `flush` run the core [`Driver`].
+//!
+//! Chromium never calls a transformer's `cancel()`, so a stage here cannot
+//! learn that its readable side was cancelled; none of these stages holds a
+//! timer or a Worker, so nothing leaks, but their state stays "flowing".
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
+use web_sys::TransformStreamDefaultController;
+
+use crate::core::catalog::DataType;
+use crate::core::{Driver, Error, Piece, Shape};
+use crate::web::error::to_js;
+use crate::web::metrics::{Phase, StageHandle};
+use crate::web::sys::describe;
+
+#[wasm_bindgen(skip_typescript)]
+pub struct TransformStage {
+    handle: Rc<StageHandle>,
+    driver: RefCell<Driver>,
+    /// Where chunks are copied into wasm memory; reused across chunks.
+    scratch: RefCell<Vec<u8>>,
+}
+
+impl TransformStage {
+    pub fn new(handle: Rc<StageHandle>, driver: Driver) -> Self {
+        TransformStage {
+            handle,
+            driver: RefCell::new(driver),
+            scratch: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn fail(&self, error: &Error) -> JsValue {
+        self.handle.end(Phase::Errored, Some(error.to_string()));
+        to_js(error)
+    }
+
+    /// Enqueues every piece the driver emits, counting them; remembers the
+    /// first enqueue failure (the readable side was cancelled).
+    fn run(
+        &self,
+        controller: &TransformStreamDefaultController,
+        step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<(), Error>,
+    ) -> Result<(), JsValue> {
+        let text = self.handle.info.output == Some(DataType::Text);
+        let mut failed: Option<JsValue> = None;
+        let (mut chunks, mut bytes) = (0u64, 0u64);
+        let mut emit = |piece: Piece<'_>| {
+            if failed.is_some() {
+                return;
+            }
+            let (Piece::Bytes(b) | Piece::Record(b)) = piece;
+            let value: JsValue = if text {
+                // Text stages validate UTF-8 before they end a record.
+                JsValue::from_str(&String::from_utf8_lossy(b))
+            } else {
+                Uint8Array::from(b).into()
+            };
+            chunks += 1;
+            bytes += b.len() as u64;
+            if let Err(e) = controller.enqueue_with_chunk(&value) {
+                failed = Some(e);
+            }
+        };
+        let result = step(&mut self.driver.borrow_mut(), &mut emit);
+        let mut c = self.handle.counters.borrow_mut();
+        c.chunks_out += chunks;
+        c.bytes_out += bytes;
+        drop(c);
+        result.map_err(|e| self.fail(&e))?;
+        failed.map_or(Ok(()), Err)
+    }
+}
+
+#[wasm_bindgen]
+impl TransformStage {
+    pub fn start(&self, _controller: TransformStreamDefaultController) {}
+
+    /// Called by the strategy's `size()` when a chunk is queued.
+    pub fn accepted(&self) {
+        self.handle.counters.borrow_mut().accepted += 1;
+    }
+
+    /// # Errors
+    ///
+    /// A chunk that is not a `Uint8Array`, or bad data; either errors both
+    /// sides of the stream, naming the stage and the position.
+    pub fn transform(
+        &self,
+        chunk: JsValue,
+        controller: TransformStreamDefaultController,
+    ) -> Result<(), JsValue> {
+        self.handle.running();
+        let index = {
+            let mut c = self.handle.counters.borrow_mut();
+            c.chunks_in += 1;
+            c.finished += 1;
+            c.chunks_in - 1
+        };
+        let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
+            return Err(self.fail(&Error::BadChunk {
+                stage: self.handle.info.kind.to_string(),
+                chunk: index,
+                found: describe(&chunk),
+                expected: "a Uint8Array",
+            }));
+        };
+        let len = bytes.length() as usize;
+        self.handle.counters.borrow_mut().bytes_in += len as u64;
+        let shape = self.driver.borrow().shape();
+        if shape == Shape::Passthrough {
+            let mut c = self.handle.counters.borrow_mut();
+            c.chunks_out += 1;
+            c.bytes_out += len as u64;
+            drop(c);
+            return controller.enqueue_with_chunk(&chunk);
+        }
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.resize(len, 0);
+        bytes.copy_to(&mut scratch);
+        if shape == Shape::SameLength && self.driver.borrow_mut().map_in_place(&mut scratch) {
+            // Write back into the chunk we were handed: a fresh 64 KiB array
+            // would cost ~8× the whole stage (DESIGN.md, performance facts).
+            bytes.copy_from(&scratch);
+            let mut c = self.handle.counters.borrow_mut();
+            c.chunks_out += 1;
+            c.bytes_out += len as u64;
+            drop(c);
+            return controller.enqueue_with_chunk(&chunk);
+        }
+        self.run(&controller, |d, emit| d.push(&scratch, emit))
+    }
+
+    /// # Errors
+    ///
+    /// Data left incomplete at the end.
+    pub fn flush(&self, controller: TransformStreamDefaultController) -> Result<(), JsValue> {
+        self.run(&controller, |d, emit| d.finish(emit))?;
+        self.handle.end(Phase::Done, None);
+        Ok(())
+    }
+
+    pub fn snapshot(&self) -> JsValue {
+        self.handle.snapshot()
+    }
+}

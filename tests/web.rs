@@ -1,0 +1,451 @@
+//! Browser tests: the native stream objects in headless Chromium.
+//! Run with `wasm-pack test --headless --chrome` (see scripts/test.sh).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use pipewright::web::{
+    catalog, create_sink, create_source, create_transform, pipeline::run_pipeline, stage_metrics,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{AbortSignal, ReadableStream, TransformStream, WritableStream};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    type StalledSink;
+    #[wasm_bindgen(constructor)]
+    fn new(high_water_mark: f64) -> StalledSink;
+    #[wasm_bindgen(method, getter)]
+    fn sink(this: &StalledSink) -> WritableStream;
+    #[wasm_bindgen(method)]
+    fn resume(this: &StalledSink);
+    #[wasm_bindgen(method, getter)]
+    fn writes(this: &StalledSink) -> f64;
+    #[wasm_bindgen(method)]
+    fn text(this: &StalledSink) -> String;
+
+    #[wasm_bindgen(js_name = pipeThroughTo)]
+    fn pipe_through_to(
+        s: &ReadableStream,
+        t: &TransformStream,
+        k: &WritableStream,
+        signal: Option<AbortSignal>,
+    ) -> js_sys::Promise;
+    fn sleep(ms: f64) -> js_sys::Promise;
+    fn thrown(f: &Function) -> JsValue;
+    async fn rejection(p: js_sys::Promise) -> JsValue;
+    #[wasm_bindgen(js_name = readAll)]
+    async fn read_all(r: &ReadableStream) -> JsValue;
+    #[wasm_bindgen(catch, js_name = writeAndRead)]
+    async fn write_and_read(t: &TransformStream, chunks: Array) -> Result<JsValue, JsValue>;
+    fn bytes(text: &str) -> Uint8Array;
+    fn text(bytes: &Uint8Array) -> String;
+    #[wasm_bindgen(js_name = writerDesiredSize)]
+    fn writer_desired_size(w: &WritableStream) -> f64;
+    #[wasm_bindgen(js_name = abortAfter)]
+    fn abort_after(ms: f64, reason: &JsValue) -> AbortSignal;
+}
+
+fn opts(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("test JSON is valid")
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).expect("object has properties")
+}
+
+fn num(obj: &JsValue, key: &str) -> f64 {
+    get(obj, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is a number"))
+}
+
+fn string(obj: &JsValue, key: &str) -> String {
+    get(obj, key)
+        .as_string()
+        .unwrap_or_else(|| panic!("{key} is a string"))
+}
+
+async fn wait(ms: f64) {
+    JsFuture::from(sleep(ms)).await.expect("sleep resolves");
+}
+
+/// Waits until the source's produced-chunk count stops changing.
+async fn settled_chunks_out(source: &JsValue) -> f64 {
+    let mut last = -1.0;
+    let mut stable = 0;
+    while stable < 5 {
+        wait(10.0).await;
+        let now = num(&stage_metrics(source), "chunksOut");
+        stable = if now == last { stable + 1 } else { 0 };
+        last = now;
+    }
+    last
+}
+
+fn counter_text(n: u64) -> String {
+    (0..n).map(|i| format!("Chunk {i}\n")).collect()
+}
+
+fn error_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .expect("an Error")
+}
+
+fn error_name(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()))
+        .expect("an Error")
+}
+
+/// The source may get at most as far ahead as the queues allow: its own
+/// highWaterMark (hs), the transform's writable queue (ht; its readable side
+/// holds 0) and the stalled sink's queue, the write in flight included (hk).
+#[wasm_bindgen_test]
+async fn backpressure_bounds_the_source_exactly_and_resuming_loses_nothing() {
+    let (hs, ht, hk) = (2.0, 3.0, 4.0);
+    let source = create_source(
+        "counter",
+        opts(&format!(r#"{{"count":500,"highWaterMark":{hs}}}"#)),
+    )
+    .unwrap();
+    let transform =
+        create_transform("uppercase", opts(&format!(r#"{{"highWaterMark":{ht}}}"#))).unwrap();
+    let stalled = StalledSink::new(hk);
+    let done = pipe_through_to(&source, &transform, &stalled.sink(), None);
+
+    let produced = settled_chunks_out(&source).await;
+    assert_eq!(
+        produced,
+        hs + ht + hk,
+        "bound = source hwm + transform hwm + sink hwm"
+    );
+    assert_eq!(
+        stalled.writes(),
+        1.0,
+        "one write is in flight, the rest queue"
+    );
+    let m = stage_metrics(&source);
+    assert_eq!(num(&m, "queue"), hs);
+    assert_eq!(get(&m, "backpressured"), JsValue::TRUE);
+    let t = stage_metrics(&transform);
+    assert_eq!(num(&t, "queue"), ht, "the transform's input queue is full");
+    assert_eq!(string(&t, "state"), "backpressured");
+
+    stalled.resume();
+    JsFuture::from(done).await.expect("the pipe completes");
+    assert_eq!(
+        stalled.text(),
+        counter_text(500).to_uppercase(),
+        "all chunks, in order"
+    );
+    assert_eq!(string(&stage_metrics(&source), "state"), "done");
+    assert_eq!(num(&stage_metrics(&transform), "chunksOut"), 500.0);
+}
+
+#[wasm_bindgen_test]
+async fn abort_signal_cancels_the_source_and_rejects_with_the_reason() {
+    let source = create_source("counter", opts(r#"{"count":1000000}"#)).unwrap();
+    let transform = create_transform("identity", JsValue::UNDEFINED).unwrap();
+    // A slow sink, not a stalled one: aborting a WritableStream waits for the
+    // write in flight, so a write that never ends would hold the abort too.
+    let slow = create_sink("throttle", opts(r#"{"chunksPerSecond":100}"#)).unwrap();
+    let reason = js_sys::Error::new("user pressed stop");
+    let signal = abort_after(30.0, &reason);
+    let got = rejection(pipe_through_to(&source, &transform, &slow, Some(signal))).await;
+    assert_eq!(
+        got,
+        JsValue::from(reason.clone()),
+        "rejects with the very reason"
+    );
+    // Observable from outside: the source stream is cancelled and its stage
+    // says so, with the reason.
+    let m = stage_metrics(&source);
+    assert_eq!(string(&m, "state"), "cancelled");
+    assert_eq!(string(&m, "error"), "user pressed stop");
+    let rest = read_all(&source).await;
+    assert_eq!(
+        rest.unchecked_into::<Array>().length(),
+        0,
+        "a cancelled stream is closed"
+    );
+    assert_eq!(
+        string(&stage_metrics(&slow), "state"),
+        "cancelled",
+        "the sink was aborted"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn run_pipeline_abort_rejects_with_the_reason_and_reports_the_cancel() {
+    let reason = JsValue::from_str("enough");
+    let signal = abort_after(50.0, &reason);
+    let seen = Array::new();
+    let on_metrics = Closure::<dyn FnMut(JsValue)>::new({
+        let seen = seen.clone();
+        move |s: JsValue| {
+            seen.push(&s);
+        }
+    });
+    let options = Object::new();
+    Reflect::set(&options, &"signal".into(), &signal).unwrap();
+    Reflect::set(&options, &"onMetrics".into(), on_metrics.as_ref()).unwrap();
+    Reflect::set(
+        &options,
+        &"metricsInterval".into(),
+        &JsValue::from_f64(16.0),
+    )
+    .unwrap();
+    let spec = opts(
+        r#"{"source":{"kind":"counter","count":100000},"stages":[{"kind":"identity"}],"sink":{"kind":"throttle","chunksPerSecond":200}}"#,
+    );
+    let got = run_pipeline(spec, options.into())
+        .await
+        .expect_err("aborted");
+    assert_eq!(got, reason);
+    let last = seen.get(seen.length() - 1);
+    let stages: Array = get(&last, "stages").unchecked_into();
+    assert_eq!(string(&stages.get(0), "state"), "cancelled");
+    assert_eq!(
+        string(&stages.get(2), "state"),
+        "cancelled",
+        "the sink was aborted"
+    );
+    assert!(
+        seen.length() >= 2,
+        "onMetrics ran while the pipeline ran, and at the end"
+    );
+    drop(on_metrics);
+}
+
+#[wasm_bindgen_test]
+async fn a_transform_error_names_stage_and_line_and_cancels_the_source() {
+    // Lines "Chunk 0".."Chunk 9" are 7 bytes; "Chunk 10" (line 11) is 8.
+    let spec = opts(
+        r#"{"source":{"kind":"counter","count":1000},"stages":[{"kind":"split-lines","maxLineBytes":7}],"sink":{"kind":"count"}}"#,
+    );
+    let last = Array::new();
+    let on_metrics = Closure::<dyn FnMut(JsValue)>::new({
+        let last = last.clone();
+        move |s: JsValue| {
+            last.push(&s);
+        }
+    });
+    let options = Object::new();
+    Reflect::set(&options, &"onMetrics".into(), on_metrics.as_ref()).unwrap();
+    let err = run_pipeline(spec, options.into())
+        .await
+        .expect_err("line 11 is too long");
+    assert_eq!(error_name(&err), "PipewrightError");
+    assert_eq!(string(&err, "stage"), "split-lines");
+    assert_eq!(num(&err, "line"), 11.0);
+    assert!(
+        error_message(&err).contains("line 11"),
+        "{}",
+        error_message(&err)
+    );
+    let stages: Array = get(&last.get(last.length() - 1), "stages").unchecked_into();
+    assert_eq!(
+        string(&stages.get(0), "state"),
+        "cancelled",
+        "the source was cancelled"
+    );
+    assert_eq!(string(&stages.get(1), "state"), "errored");
+    assert_eq!(
+        num(&stages.get(2), "chunksIn"),
+        10.0,
+        "the ten good lines reached the sink"
+    );
+    drop(on_metrics);
+}
+
+fn throws(f: impl FnOnce() -> Result<JsValue, JsValue> + 'static) -> JsValue {
+    let f = Closure::once_into_js(move || f().unwrap_or_else(|e| wasm_bindgen::throw_val(e)));
+    thrown(f.unchecked_ref())
+}
+
+#[wasm_bindgen_test]
+fn bad_options_throw_type_or_range_errors_naming_stage_option_and_range() {
+    let e = throws(|| create_source("counter", opts(r#"{"count":-1}"#)).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+    assert_eq!(
+        error_message(&e),
+        "counter: option `count` must be an integer from 0 to 9007199254740991, got -1"
+    );
+    let e = throws(|| {
+        create_transform("split-lines", opts(r#"{"maxLineBytes":"big"}"#)).map(Into::into)
+    });
+    assert_eq!(error_name(&e), "TypeError");
+    assert!(error_message(&e)
+        .starts_with("split-lines: option `maxLineBytes` must be an integer from 1 to"));
+    let e =
+        throws(|| create_transform("uppercase", opts(r#"{"highWaterMark":0}"#)).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+    assert!(error_message(&e).contains("`highWaterMark` must be an integer from 1 to 65536"));
+    let e = throws(|| create_sink("count", opts(r#"{"bogus":1}"#)).map(Into::into));
+    assert_eq!(error_name(&e), "TypeError");
+    assert!(error_message(&e).contains("`bogus` is not an option"));
+    let e = throws(|| create_transform("gzipp", JsValue::UNDEFINED).map(Into::into));
+    assert_eq!(error_name(&e), "TypeError");
+    assert!(error_message(&e).contains("unknown transform kind `gzipp`"));
+    let e = throws(|| create_sink("throttle", opts(r#"{"bytesPerSecond":0}"#)).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+    let e = throws(|| create_source("lorem", JsValue::from_f64(3.0)).map(Into::into));
+    assert_eq!(error_name(&e), "TypeError");
+    let nan = Object::new();
+    Reflect::set(&nan, &"bytes".into(), &JsValue::from_f64(f64::NAN)).unwrap();
+    let e = throws(move || create_source("lorem", nan.into()).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_spec_rejects_with_its_path() {
+    let spec = opts(
+        r#"{"source":{"kind":"counter"},"stages":[{"kind":"identity"},{"kind":"split-lines","maxLineBytes":0}],"sink":{"kind":"null"}}"#,
+    );
+    let err = run_pipeline(spec, JsValue::UNDEFINED)
+        .await
+        .expect_err("maxLineBytes 0 is out of range");
+    assert_eq!(error_name(&err), "RangeError");
+    assert!(
+        error_message(&err).contains("`stages[1].maxLineBytes`"),
+        "{}",
+        error_message(&err)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn high_water_mark_works_on_every_stage() {
+    for info in catalog().unwrap().unchecked_into::<Array>().iter() {
+        let kind = string(&info, "kind");
+        let role = string(&info, "role");
+        let o = opts(r#"{"highWaterMark":3}"#);
+        match role.as_str() {
+            "source" => {
+                let s = create_source(&kind, o).unwrap();
+                wait(5.0).await;
+                let m = stage_metrics(&s);
+                assert_eq!(num(&m, "highWaterMark"), 3.0, "{kind}");
+                assert_eq!(
+                    num(&m, "chunksOut"),
+                    3.0,
+                    "{kind}: fills its queue to 3, no further"
+                );
+            }
+            "transform" => {
+                let t = create_transform(&kind, o).unwrap();
+                assert_eq!(writer_desired_size(&t.writable()), 3.0, "{kind}");
+            }
+            _ => {
+                let k = create_sink(&kind, o).unwrap();
+                assert_eq!(writer_desired_size(&k), 3.0, "{kind}");
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn uppercase_writes_back_into_the_chunk_it_was_handed() {
+    let t = create_transform("uppercase", JsValue::UNDEFINED).unwrap();
+    let input = bytes("héllo, wörld");
+    let out: Array = write_and_read(&t, Array::of1(&input))
+        .await
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(out.length(), 1);
+    assert!(
+        Object::is(&out.get(0), &input),
+        "same object, no fresh allocation"
+    );
+    assert_eq!(text(&input), "HéLLO, WöRLD");
+}
+
+#[wasm_bindgen_test]
+async fn split_lines_emits_one_string_per_line() {
+    let t = create_transform("split-lines", JsValue::UNDEFINED).unwrap();
+    let out: Array = write_and_read(
+        &t,
+        Array::of3(&bytes("one\r\ntw"), &bytes("o\nthr"), &bytes("ee")),
+    )
+    .await
+    .unwrap()
+    .unchecked_into();
+    let lines: Vec<String> = out
+        .iter()
+        .map(|v| v.as_string().expect("a string"))
+        .collect();
+    assert_eq!(lines, ["one", "two", "three"]);
+    let m = stage_metrics(&t);
+    assert_eq!((num(&m, "chunksIn"), num(&m, "chunksOut")), (3.0, 3.0));
+}
+
+#[wasm_bindgen_test]
+async fn a_chunk_of_the_wrong_type_errors_the_stream_naming_it() {
+    let t = create_transform("uppercase", JsValue::UNDEFINED).unwrap();
+    let err = write_and_read(&t, Array::of1(&"text".into()))
+        .await
+        .expect_err("a string is not bytes");
+    assert_eq!(
+        error_message(&err),
+        "uppercase: chunk 0 is a string; expected a Uint8Array"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn run_pipeline_reports_totals_per_stage() {
+    let spec = opts(
+        r#"{"source":{"kind":"lorem","bytes":100000,"chunkSize":4096,"seed":7},"stages":[{"kind":"uppercase"},{"kind":"identity"}],"sink":{"kind":"count"}}"#,
+    );
+    let report = run_pipeline(spec, JsValue::UNDEFINED).await.expect("runs");
+    assert_eq!(get(&report, "ok"), JsValue::TRUE);
+    let totals = get(&report, "totals");
+    assert_eq!(
+        (num(&totals, "bytes"), num(&totals, "chunks")),
+        (100000.0, 25.0)
+    );
+    let stages: Array = get(&report, "stages").unchecked_into();
+    assert_eq!(stages.length(), 4);
+    for s in stages.iter() {
+        assert_eq!(string(&s, "state"), "done", "{}", string(&s, "kind"));
+    }
+    assert_eq!(num(&stages.get(1), "bytesIn"), 100000.0);
+    assert_eq!(num(&stages.get(2), "bytesOut"), 100000.0);
+    assert!(num(&report, "durationMs") >= 0.0);
+}
+
+#[wasm_bindgen_test]
+fn the_catalogue_describes_every_stage() {
+    let all: Array = catalog().unwrap().unchecked_into();
+    let kinds: Vec<String> = all.iter().map(|s| string(&s, "kind")).collect();
+    for k in [
+        "counter",
+        "lorem",
+        "random",
+        "identity",
+        "uppercase",
+        "split-lines",
+        "count",
+        "throttle",
+        "null",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} is in the catalogue");
+    }
+    for s in all.iter() {
+        for key in ["title", "summary", "role", "strategy"] {
+            assert!(!string(&s, key).is_empty());
+        }
+        assert!(get(&s, "cpuBound").as_bool().is_some());
+        let params: Array = get(&s, "params").unchecked_into();
+        let hwm = params
+            .iter()
+            .find(|p| string(p, "name") == "highWaterMark")
+            .expect("every stage has highWaterMark");
+        assert_eq!(string(&hwm, "type"), "integer");
+        assert!(!string(&hwm, "help").is_empty());
+        assert!(get(&hwm, "min").as_f64().is_some() && get(&hwm, "max").as_f64().is_some());
+    }
+}
