@@ -411,6 +411,7 @@ async fn run_pipeline_reports_totals_per_stage() {
     assert_eq!(stages.length(), 4);
     for s in stages.iter() {
         assert_eq!(string(&s, "state"), "done", "{}", string(&s, "kind"));
+        assert_eq!(num(&s, "queue"), 0.0, "an ended stage holds nothing: {}", string(&s, "kind"));
     }
     assert_eq!(num(&stages.get(1), "bytesIn"), 100000.0);
     assert_eq!(num(&stages.get(2), "bytesOut"), 100000.0);

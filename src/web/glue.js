@@ -12,13 +12,14 @@ function remember(stream, stage) {
   return stream;
 }
 
-// Counting strategy whose size() also tells the stage a chunk was queued:
-// the only place a writable side learns what is waiting in its queue.
-function countingStrategy(stage, highWaterMark) {
+// A counting strategy whose size() also counts the chunks queued: the only
+// place a writable side learns what waits in its queue. The count stays in JS
+// and Rust reads it only for a snapshot, so metrics cost no wasm call per chunk.
+function countingStrategy(queued, highWaterMark) {
   return {
     highWaterMark,
     size() {
-      stage.accepted();
+      queued.accepted += 1;
       return 1;
     },
   };
@@ -34,8 +35,9 @@ export function makeReadable(stage, highWaterMark) {
 }
 
 export function makeTransform(stage, highWaterMark) {
+  const queued = { accepted: 0 };
   const transformer = {
-    start: (controller) => stage.start(controller),
+    start: (controller) => stage.start(controller, queued),
     transform: (chunk, controller) => stage.transform(chunk, controller),
     flush: (controller) => stage.flush(controller),
   };
@@ -43,19 +45,20 @@ export function makeTransform(stage, highWaterMark) {
   // only when downstream wants one, and the waiting happens on the writable
   // side, where highWaterMark applies.
   return remember(
-    new TransformStream(transformer, countingStrategy(stage, highWaterMark), { highWaterMark: 0 }),
+    new TransformStream(transformer, countingStrategy(queued, highWaterMark), { highWaterMark: 0 }),
     stage,
   );
 }
 
 export function makeWritable(stage, highWaterMark) {
+  const queued = { accepted: 0 };
   const sink = {
-    start: (controller) => stage.start(controller),
+    start: (controller) => stage.start(controller, queued),
     write: (chunk) => stage.write(chunk),
     close: () => stage.close(),
     abort: (reason) => stage.abort(reason),
   };
-  return remember(new WritableStream(sink, countingStrategy(stage, highWaterMark)), stage);
+  return remember(new WritableStream(sink, countingStrategy(queued, highWaterMark)), stage);
 }
 
 export function snapshotOf(stream) {

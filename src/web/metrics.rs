@@ -27,9 +27,8 @@ pub struct Counters {
     pub bytes_in: u64,
     pub chunks_out: u64,
     pub bytes_out: u64,
-    /// Chunks the writable side queued (counted by the strategy's `size()`).
-    pub accepted: u64,
-    /// Chunks the stage has finished with; `accepted - finished` are queued.
+    /// Chunks the stage has finished with; of the chunks its writable side
+    /// accepted, the others are queued.
     pub finished: u64,
 }
 
@@ -44,6 +43,8 @@ pub struct StageHandle {
     error: RefCell<Option<String>>,
     /// A source's controller, whose `desiredSize` gives its queue level.
     source_controller: RefCell<Option<ReadableStreamDefaultController>>,
+    /// A writable side's `{ accepted }`, counted in JS by its strategy.
+    queued: RefCell<Option<Object>>,
     pub total_bytes: Option<u64>,
 }
 
@@ -57,12 +58,17 @@ impl StageHandle {
             phase: Cell::new(Phase::Idle),
             error: RefCell::new(None),
             source_controller: RefCell::new(None),
+            queued: RefCell::new(None),
             total_bytes,
         }
     }
 
     pub fn set_source_controller(&self, c: ReadableStreamDefaultController) {
         *self.source_controller.borrow_mut() = Some(c);
+    }
+
+    pub fn set_queued_counter(&self, queued: Object) {
+        *self.queued.borrow_mut() = Some(queued);
     }
 
     /// Marks the stage as working, unless it already ended.
@@ -86,6 +92,11 @@ impl StageHandle {
 
     /// Chunks waiting in the stage's queue now.
     pub fn queue(&self) -> f64 {
+        // A closed stream's desiredSize is 0, which would read as a full
+        // queue; an ended stage holds nothing.
+        if !matches!(self.phase.get(), Phase::Idle | Phase::Running) {
+            return 0.0;
+        }
         match self.info.role {
             Role::Source => {
                 let desired = self
@@ -96,8 +107,14 @@ impl StageHandle {
                 desired.map_or(0.0, |d| (self.high_water_mark - d).max(0.0))
             }
             Role::Transform | Role::Sink => {
-                let c = self.counters.borrow();
-                c.accepted.saturating_sub(c.finished) as f64
+                let accepted = self
+                    .queued
+                    .borrow()
+                    .as_ref()
+                    .and_then(|q| Reflect::get(q, &JsValue::from_str("accepted")).ok())
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
+                (accepted - self.counters.borrow().finished as f64).max(0.0)
             }
         }
     }

@@ -48,10 +48,8 @@ fn chunk_bytes(chunk: &JsValue) -> u64 {
 
 #[wasm_bindgen]
 impl SinkStage {
-    pub fn start(&self, _controller: WritableStreamDefaultController) {}
-
-    pub fn accepted(&self) {
-        self.handle.counters.borrow_mut().accepted += 1;
+    pub fn start(&self, _controller: WritableStreamDefaultController, queued: js_sys::Object) {
+        self.handle.set_queued_counter(queued);
     }
 
     /// Returns `undefined`, or a promise when the write must take time.

@@ -80,11 +80,8 @@ impl TransformStage {
 
 #[wasm_bindgen]
 impl TransformStage {
-    pub fn start(&self, _controller: TransformStreamDefaultController) {}
-
-    /// Called by the strategy's `size()` when a chunk is queued.
-    pub fn accepted(&self) {
-        self.handle.counters.borrow_mut().accepted += 1;
+    pub fn start(&self, _controller: TransformStreamDefaultController, queued: js_sys::Object) {
+        self.handle.set_queued_counter(queued);
     }
 
     /// # Errors

@@ -1,0 +1,53 @@
+// A static file server for www/ on localhost, used by `npm start`, the
+// end-to-end tests and the benchmarks. No dependencies.
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const repoRoot = resolve(here, "..");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+// Serves `roots` (URL prefix -> directory). Resolves to { server, url }.
+export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") } } = {}) {
+  const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      const prefix = prefixes.find((p) => path.startsWith(p));
+      const base = resolve(roots[prefix]);
+      let file = normalize(join(base, path.slice(prefix.length)));
+      if (file !== base && !file.startsWith(base + sep)) throw Object.assign(new Error("outside root"), { code: 403 });
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.end(body);
+    } catch (e) {
+      const code = e.code === 403 ? 403 : 404;
+      res.writeHead(code, { "content-type": "text/plain" });
+      res.end(code === 403 ? "forbidden" : "not found");
+    }
+  });
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok({ server, url: `http://127.0.0.1:${server.address().port}/` }));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT ?? 8080);
+  const { url } = await startServer({ port });
+  console.log(`Pipewright playground: ${url}`);
+}

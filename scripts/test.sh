@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every check and test, in the order CI runs them. `npm test` runs
+# scripts/setup.sh first, so everything needed is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --check
+step "cargo clippy (native and wasm32)"
+cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+step "native tests (cargo test)"
+cargo test --quiet
+step "browser tests (wasm-pack test --headless --chrome)"
+wasm-pack test --headless --chrome
+step "build the package into www/pkg"
+bash scripts/build.sh >/dev/null 2>&1 || bash scripts/build.sh
+step "end-to-end and set-up tests (node --test)"
+node --test --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs

@@ -1,0 +1,126 @@
+// End-to-end: the real page, served as `npm start` serves it, driven through
+// its UI in headless Chromium.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { repoRoot, startServer } from "../../scripts/serve.mjs";
+import { launch, watchedPage } from "./browser.mjs";
+
+const SHOTS = join(repoRoot, "test-results");
+let server, url, browser;
+
+before(async () => {
+  ({ server, url } = await startServer({
+    roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
+  }));
+  browser = await launch();
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const counterBytes = (n) => Array.from({ length: n }, (_, i) => `Chunk ${i}\n`.length).reduce((a, b) => a + b, 0);
+const number = (text) => Number(text.replaceAll(",", ""));
+
+async function openPage() {
+  const watched = await watchedPage(browser.context);
+  await watched.page.goto(url);
+  await watched.page.locator("#status", { hasText: "Ready." }).waitFor();
+  return watched;
+}
+
+async function sinkCell(page, cls) {
+  return page.locator(`#stages tbody tr[data-role=sink] .${cls}`).textContent();
+}
+
+test("a pipeline built by clicking runs and shows the exact counts", async () => {
+  const { page, problems } = await openPage();
+  await page.selectOption("#source-kind", "counter");
+  await page.fill("#source-count", "500");
+  await page.selectOption("#add-kind", "identity");
+  await page.click("#add-transform");
+  await page.selectOption("#sink-kind", "count");
+  await page.click("#run");
+  await page.locator("#report .result", { hasText: "done" }).waitFor();
+
+  assert.equal(number(await sinkCell(page, "chunks-in")), 500);
+  assert.equal(number(await sinkCell(page, "bytes-in")), counterBytes(500));
+  assert.equal(number(await page.locator("#report .total-chunks").textContent()), 500);
+  assert.equal(number(await page.locator("#report .total-bytes").textContent()), counterBytes(500));
+  const kinds = await page.locator("#stages tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.kind));
+  assert.deepEqual(kinds, ["counter", "uppercase", "identity", "count"]);
+  const states = await page.locator("#stages tbody .state").allTextContents();
+  assert.deepEqual(states, ["done", "done", "done", "done"]);
+  const queues = await page.locator("#stages tbody .queue").allTextContents();
+  assert.deepEqual(queues, ["0 / 1", "0 / 1", "0 / 1", "0 / 1"]);
+  const rate = await page.locator("#stages tbody tr[data-role=sink] .rate").textContent();
+  assert.notEqual(rate, "0 B/s", "the final view shows the run's average rate");
+  await page.screenshot({ path: join(SHOTS, "playground-done.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("Abort stops a slow pipeline and shows the source cancelled", async () => {
+  const { page, problems } = await openPage();
+  await page.fill("#source-count", "100000");
+  await page.selectOption("#sink-kind", "throttle");
+  await page.fill("#sink-bytesPerSecond", "0");
+  await page.fill("#sink-chunksPerSecond", "100");
+  await page.click("#run");
+  // Backpressure shows while it runs: the slow sink's queue fills.
+  await page.locator("#stages tbody .state", { hasText: "backpressured" }).first().waitFor();
+  await page.screenshot({ path: join(SHOTS, "playground-backpressure.png"), fullPage: true });
+  await page.click("#abort");
+  await page.locator("#report .error", { hasText: "Aborted: aborted by the user" }).waitFor();
+  const source = page.locator("#stages tbody tr[data-role=source] .state");
+  assert.equal(await source.textContent(), "cancelled");
+  assert.equal(await page.locator("#run").textContent(), "Run again");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a data error names the stage and the line", async () => {
+  const { page, problems } = await openPage();
+  await page.fill("#source-count", "1000");
+  await page.selectOption("#stage-0-kind", "split-lines");
+  await page.fill("#stage-0-maxLineBytes", "7");
+  await page.selectOption("#sink-kind", "count");
+  await page.click("#run");
+  const error = page.locator("#report .error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /PipewrightError \(stage split-lines\): .*line 11/);
+  assert.equal(await page.locator("#stages tbody tr[data-role=source] .state").textContent(), "cancelled");
+  assert.equal(number(await sinkCell(page, "chunks-in")), 10);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a bad option shows the API's own message", async () => {
+  const { page, problems } = await openPage();
+  await page.fill("#source-count", "-3");
+  await page.click("#run");
+  const error = page.locator("#report .error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /RangeError: .*`source.count`.*from 0 to/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the README's JavaScript example runs as written", async () => {
+  const readme = await readFile(join(repoRoot, "README.md"), "utf8");
+  const match = readme.match(/<!-- example:start -->\s*```js\n([\s\S]*?)```/);
+  assert.ok(match, "README has an example block");
+  const { page, problems, logs } = await watchedPage(browser.context);
+  await page.goto(`${url}harness/harness.html`);
+  const finished = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("total:") });
+  await page.addScriptTag({ type: "module", content: match[1] });
+  await finished;
+  assert.deepEqual(logs.filter((l) => l.startsWith("CHUNK")), ["CHUNK 0", "CHUNK 1", "CHUNK 2"]);
+  assert.ok(logs.includes("total: 1000000 bytes"), logs.join("\n"));
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -1,0 +1,202 @@
+//! Sources are deterministic for a seed and independent of chunk size; option
+//! validation and pipeline specs name what is wrong and where.
+#![cfg(not(target_arch = "wasm32"))]
+
+use pipewright::core::catalog::{self, Role};
+use pipewright::core::pipeline::PipelineSpec;
+use pipewright::core::source::{Counter, Source};
+use pipewright::core::{Error, OptionProblem};
+use serde_json::{json, Map, Value};
+
+fn source(kind: &str, options: Value) -> Box<dyn Source> {
+    let given: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
+    let (info, o) = catalog::resolve(Role::Source, kind, &given).expect("valid options");
+    catalog::build_source(info.kind, &o)
+}
+
+/// All chunks of a source, and their sizes.
+fn drain(mut s: Box<dyn Source>) -> (Vec<u8>, Vec<usize>) {
+    let (mut all, mut sizes, mut buf) = (Vec::new(), Vec::new(), Vec::new());
+    while s.fill(&mut buf) {
+        all.extend_from_slice(&buf);
+        sizes.push(buf.len());
+    }
+    assert!(
+        buf.is_empty(),
+        "an exhausted source leaves the buffer empty"
+    );
+    (all, sizes)
+}
+
+#[test]
+fn counter_produces_one_line_per_chunk() {
+    let (bytes, sizes) = drain(source("counter", json!({ "count": 12 })));
+    let expected: String = (0..12).map(|i| format!("Chunk {i}\n")).collect();
+    assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    assert_eq!(sizes.len(), 12);
+    assert!(drain(source("counter", json!({ "count": 0 }))).0.is_empty());
+}
+
+#[test]
+fn counter_knows_its_total_size() {
+    for n in [0, 1, 9, 10, 11, 99, 100, 101, 12345] {
+        let expected: usize = (0..n).map(|i| format!("Chunk {i}\n").len()).sum();
+        assert_eq!(Counter::bytes_for(n), expected as u64, "count {n}");
+    }
+}
+
+#[test]
+fn seeded_sources_repeat_for_a_seed_and_differ_across_seeds() {
+    for kind in ["lorem", "random"] {
+        let a = drain(source(kind, json!({ "bytes": 10_000, "seed": 42 }))).0;
+        let b = drain(source(kind, json!({ "bytes": 10_000, "seed": 42 }))).0;
+        let c = drain(source(kind, json!({ "bytes": 10_000, "seed": 43 }))).0;
+        assert_eq!(a.len(), 10_000, "{kind}: exactly `bytes` long");
+        assert_eq!(a, b, "{kind}: same seed, same bytes");
+        assert_ne!(a, c, "{kind}: another seed, other bytes");
+    }
+}
+
+#[test]
+fn seeded_sources_do_not_depend_on_chunk_size() {
+    for kind in ["lorem", "random"] {
+        let whole = drain(source(kind, json!({ "bytes": 5_000, "chunkSize": 5_000 })));
+        for chunk in [1, 3, 7, 8, 64, 4_999] {
+            let (bytes, sizes) = drain(source(kind, json!({ "bytes": 5_000, "chunkSize": chunk })));
+            assert_eq!(bytes, whole.0, "{kind} with chunkSize {chunk}");
+            assert!(sizes[..sizes.len() - 1].iter().all(|&s| s == chunk));
+        }
+    }
+}
+
+#[test]
+fn lorem_is_readable_text() {
+    let text = String::from_utf8(drain(source("lorem", json!({ "bytes": 3_000 }))).0).unwrap();
+    assert!(text.starts_with(|c: char| c.is_ascii_uppercase()));
+    assert!(text.contains(". "));
+    assert!(text.contains(".\n\n"), "paragraphs");
+    assert!(text
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || b" ,.\n".contains(&b)));
+}
+
+fn option_error(role: Role, kind: &str, options: Value) -> Error {
+    let given = options.as_object().cloned().unwrap_or_default();
+    catalog::resolve(role, kind, &given).expect_err("options are bad")
+}
+
+#[test]
+fn option_errors_name_the_stage_the_option_and_the_range() {
+    let e = option_error(Role::Source, "lorem", json!({ "chunkSize": 0 }));
+    assert_eq!(
+        e.to_string(),
+        "lorem: option `chunkSize` must be an integer from 1 to 16777216, got 0"
+    );
+    assert_eq!(e.option_problem(), Some(OptionProblem::Range));
+
+    let e = option_error(Role::Source, "lorem", json!({ "seed": 1.5 }));
+    assert_eq!(e.option_problem(), Some(OptionProblem::Range));
+
+    let e = option_error(Role::Sink, "throttle", json!({ "bytesPerSecond": "fast" }));
+    assert_eq!(e.option_problem(), Some(OptionProblem::Type));
+    assert!(e
+        .to_string()
+        .starts_with("throttle: option `bytesPerSecond` must be a number from 0 to"));
+
+    let e = option_error(Role::Transform, "identity", json!({ "level": 3 }));
+    assert_eq!(
+        e.to_string(),
+        "identity: option `level` is not an option of this stage; accepted: highWaterMark"
+    );
+
+    let e = option_error(Role::Transform, "nope", json!({}));
+    assert!(e
+        .to_string()
+        .contains("unknown transform kind `nope`; known transforms: identity, uppercase"));
+}
+
+#[test]
+fn defaults_fill_in() {
+    let (_, o) = catalog::resolve(Role::Source, "lorem", &Map::new()).unwrap();
+    assert_eq!(
+        (o.u64("bytes"), o.u64("chunkSize"), o.u64("highWaterMark")),
+        (1 << 20, 65_536, 1)
+    );
+}
+
+fn spec_error(spec: Value) -> (String, String) {
+    match PipelineSpec::parse(&spec).expect_err("spec is bad") {
+        Error::Spec { path, message, .. } => (path, message),
+        other => panic!("expected a spec error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_valid_spec_parses_with_defaults() {
+    let spec = PipelineSpec::parse(&json!({
+        "source": { "kind": "lorem", "bytes": 1000 },
+        "stages": [{ "kind": "uppercase" }, { "kind": "split-lines", "maxLineBytes": 80 }],
+        "sink": { "kind": "throttle", "bytesPerSecond": 5000 }
+    }))
+    .unwrap();
+    let kinds: Vec<_> = spec.all().map(|s| s.kind()).collect();
+    assert_eq!(kinds, ["lorem", "uppercase", "split-lines", "throttle"]);
+    assert_eq!(spec.stages[1].options.u64("maxLineBytes"), 80);
+    assert_eq!(spec.source.options.u64("chunkSize"), 65_536);
+}
+
+#[test]
+fn spec_errors_carry_a_path() {
+    let base = |stages: Value| json!({ "source": { "kind": "counter" }, "stages": stages, "sink": { "kind": "null" } });
+    assert_eq!(
+        spec_error(base(
+            json!([{ "kind": "identity" }, { "kind": "split-lines", "maxLineBytes": -4 }])
+        ))
+        .0,
+        "stages[1].maxLineBytes"
+    );
+    assert_eq!(
+        spec_error(base(json!([{ "kind": "gzipp" }]))).0,
+        "stages[0].kind"
+    );
+    assert_eq!(
+        spec_error(base(json!([{ "level": 1 }]))).0,
+        "stages[0].kind"
+    );
+    assert_eq!(spec_error(base(json!({}))).0, "stages");
+    assert_eq!(
+        spec_error(json!({ "source": { "kind": "counter" }, "sink": { "kind": "null" }, "x": 1 }))
+            .0,
+        "x"
+    );
+    assert_eq!(
+        spec_error(json!({ "sink": { "kind": "null" } })).0,
+        "source"
+    );
+    assert_eq!(
+        spec_error(json!({ "source": { "kind": "counter" } })).0,
+        "sink"
+    );
+    assert_eq!(
+        spec_error(
+            json!({ "source": { "kind": "counter", "count": "9" }, "sink": { "kind": "null" } })
+        )
+        .0,
+        "source.count"
+    );
+    assert_eq!(spec_error(json!([1, 2])).0, "$");
+}
+
+#[test]
+fn neighbours_whose_types_do_not_fit_are_named() {
+    let (path, message) = spec_error(json!({
+        "source": { "kind": "counter" },
+        "stages": [{ "kind": "split-lines" }, { "kind": "uppercase" }],
+        "sink": { "kind": "count" }
+    }));
+    assert_eq!(path, "stages[1]");
+    assert_eq!(
+        message,
+        "`uppercase` takes bytes but `split-lines` (stages[0]) gives text"
+    );
+}

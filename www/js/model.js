@@ -1,0 +1,65 @@
+// The pipeline model, free of the DOM: the default pipeline, the spec a
+// builder state stands for, and number formatting.
+
+export const DEFAULT_SPEC = {
+  source: { kind: "counter", count: 2000 },
+  stages: [{ kind: "uppercase" }],
+  sink: { kind: "throttle", chunksPerSecond: 500 },
+};
+
+// The stages of `role` from the catalogue.
+export function stagesOf(catalog, role) {
+  return catalog.filter((s) => s.role === role);
+}
+
+// A stage spec with only the options that differ from the defaults, so a
+// spec stays short and readable.
+export function stageSpec(info, values) {
+  const spec = { kind: info.kind };
+  for (const p of info.params) {
+    if (p.name in values && values[p.name] !== p.default) spec[p.name] = values[p.name];
+  }
+  return spec;
+}
+
+// Parses a form field's text as the param's type. Returns the raw text when it
+// is not a number, so the API's own validation names the problem.
+export function parseParam(param, text, checked) {
+  if (param.type === "boolean") return Boolean(checked);
+  if (param.type === "integer" || param.type === "number") {
+    const n = Number(text);
+    return text.trim() === "" || Number.isNaN(n) ? text : n;
+  }
+  return text;
+}
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+export function formatBytes(n) {
+  let i = 0;
+  while (n >= 1024 && i < UNITS.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${UNITS[i]}`;
+}
+
+export function formatCount(n) {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+export function formatRate(bytesPerSecond) {
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+// Bytes per second of each stage between two metrics snapshots: a stage's
+// output (its input, for the sink).
+export function throughputs(previous, current) {
+  const dt = (current.elapsedMs - previous.elapsedMs) / 1000;
+  return current.stages.map((s, i) => {
+    const before = previous.stages[i];
+    if (!before || dt <= 0) return 0;
+    const bytes = s.role === "sink" ? s.bytesIn - before.bytesIn : s.bytesOut - before.bytesOut;
+    return bytes / dt;
+  });
+}
