@@ -411,7 +411,12 @@ async fn run_pipeline_reports_totals_per_stage() {
     assert_eq!(stages.length(), 4);
     for s in stages.iter() {
         assert_eq!(string(&s, "state"), "done", "{}", string(&s, "kind"));
-        assert_eq!(num(&s, "queue"), 0.0, "an ended stage holds nothing: {}", string(&s, "kind"));
+        assert_eq!(
+            num(&s, "queue"),
+            0.0,
+            "an ended stage holds nothing: {}",
+            string(&s, "kind")
+        );
     }
     assert_eq!(num(&stages.get(1), "bytesIn"), 100000.0);
     assert_eq!(num(&stages.get(2), "bytesOut"), 100000.0);
@@ -449,4 +454,33 @@ fn the_catalogue_describes_every_stage() {
         assert!(!string(&hwm, "help").is_empty());
         assert!(get(&hwm, "min").as_f64().is_some() && get(&hwm, "max").as_f64().is_some());
     }
+}
+
+#[wasm_bindgen_test]
+async fn the_throttle_sink_holds_a_write_until_the_rate_allows() {
+    // 1000 bytes at 1 byte per second: this write owes 1000 s, so for the
+    // length of the test it is in flight and the sink is backpressured.
+    let sink = create_sink(
+        "throttle",
+        opts(r#"{"bytesPerSecond":1,"highWaterMark":1}"#),
+    )
+    .unwrap();
+    let writer = sink.get_writer().unwrap();
+    let _pending = writer.write_with_chunk(&Uint8Array::new_with_length(1000));
+    wait(20.0).await;
+    assert_eq!(
+        writer.desired_size().unwrap(),
+        Some(0.0),
+        "write() would return false"
+    );
+    let m = stage_metrics(&sink);
+    assert_eq!((num(&m, "chunksIn"), num(&m, "queue")), (1.0, 1.0));
+    assert_eq!(string(&m, "state"), "backpressured");
+    // A count sink finishes its writes at once.
+    let count = create_sink("count", opts(r#"{"highWaterMark":1}"#)).unwrap();
+    let w = count.get_writer().unwrap();
+    JsFuture::from(w.write_with_chunk(&Uint8Array::new_with_length(1000)))
+        .await
+        .unwrap();
+    assert_eq!(w.desired_size().unwrap(), Some(1.0));
 }

@@ -64,6 +64,25 @@ test("a pipeline built by clicking runs and shows the exact counts", async () =>
   await page.close();
 });
 
+test("transforms can be added, reordered and removed", async () => {
+  const { page, problems } = await openPage();
+  const kinds = () => page.locator("#transforms select[id$=-kind]").evaluateAll((s) => s.map((x) => x.value));
+  assert.deepEqual(await kinds(), ["uppercase"]);
+  await page.selectOption("#add-kind", "split-lines");
+  await page.click("#add-transform");
+  await page.selectOption("#add-kind", "identity");
+  await page.click("#add-transform");
+  assert.deepEqual(await kinds(), ["uppercase", "split-lines", "identity"]);
+  await page.click("[aria-label='Move up Transform 3']");
+  assert.deepEqual(await kinds(), ["uppercase", "identity", "split-lines"]);
+  await page.click("[aria-label='Move down Transform 1']");
+  assert.deepEqual(await kinds(), ["identity", "uppercase", "split-lines"]);
+  await page.click("[aria-label='Remove Transform 2']");
+  assert.deepEqual(await kinds(), ["identity", "split-lines"]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("Abort stops a slow pipeline and shows the source cancelled", async () => {
   const { page, problems } = await openPage();
   await page.fill("#source-count", "100000");
