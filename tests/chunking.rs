@@ -2,82 +2,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! input was split into chunks, nor on how much output room it gets per call.
 
+mod common;
+
+use common::{build, run, same_every_way};
 use pipewright::core::catalog::{self, Role};
-use pipewright::core::{Driver, Error, Piece, Transform};
+use pipewright::core::Error;
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
-
-/// What downstream sees: byte-stream output concatenated (its chunking is
-/// free), records one by one, and the error if the stream failed.
-#[derive(Debug, PartialEq)]
-struct Outcome {
-    bytes: Vec<u8>,
-    records: Vec<Vec<u8>>,
-    error: Option<Error>,
-}
-
-fn build(kind: &str, options: Value) -> Box<dyn Transform> {
-    let given: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
-    let (info, opts) =
-        catalog::resolve(Role::Transform, kind, &given).expect("test options are valid");
-    catalog::build_transform(info.kind, &opts)
-}
-
-fn run(kind: &str, options: &Value, chunks: &[&[u8]], step: usize) -> Outcome {
-    let mut driver = Driver::with_step(build(kind, options.clone()), step);
-    let mut out = Outcome {
-        bytes: Vec::new(),
-        records: Vec::new(),
-        error: None,
-    };
-    let mut emit = |p: Piece<'_>| match p {
-        Piece::Bytes(b) => out.bytes.extend_from_slice(b),
-        Piece::Record(r) => out.records.push(r.to_vec()),
-    };
-    let mut result = Ok(());
-    for c in chunks {
-        result = driver.push(c, &mut emit);
-        if result.is_err() {
-            break;
-        }
-    }
-    if result.is_ok() {
-        result = driver.finish(&mut emit);
-    }
-    out.error = result.err();
-    out
-}
-
-/// Runs `input` whole, a byte at a time, split at every point, and with a
-/// 1-byte output buffer; all must agree. Returns the whole-input outcome.
-fn same_every_way(kind: &str, options: Value, input: &[u8]) -> Outcome {
-    let whole = run(kind, &options, &[input], usize::MAX);
-    let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(
-        run(kind, &options, &bytes, usize::MAX),
-        whole,
-        "{kind}: byte at a time, {input:?}"
-    );
-    assert_eq!(
-        run(kind, &options, &[input], 1),
-        whole,
-        "{kind}: 1-byte output, {input:?}"
-    );
-    assert_eq!(
-        run(kind, &options, &bytes, 1),
-        whole,
-        "{kind}: both, {input:?}"
-    );
-    for at in 0..=input.len() {
-        let (a, b) = input.split_at(at);
-        assert_eq!(
-            run(kind, &options, &[a, b], usize::MAX),
-            whole,
-            "{kind}: split at {at}, {input:?}"
-        );
-    }
-    whole
-}
+use serde_json::json;
 
 fn lines(list: &[&str]) -> Vec<Vec<u8>> {
     list.iter().map(|s| s.as_bytes().to_vec()).collect()

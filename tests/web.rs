@@ -484,3 +484,106 @@ async fn the_throttle_sink_holds_a_write_until_the_rate_allows() {
         .unwrap();
     assert_eq!(w.desired_size().unwrap(), Some(1.0));
 }
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn through(
+        bytes: &Uint8Array,
+        t: &TransformStream,
+        chunk_size: f64,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = nativeCompress)]
+    async fn native_compress(bytes: &Uint8Array, format: &str) -> JsValue;
+    #[wasm_bindgen(js_name = nativeDecompress)]
+    async fn native_decompress(bytes: &Uint8Array, format: &str) -> JsValue;
+    #[wasm_bindgen(js_name = subtleSha256Hex)]
+    async fn subtle_sha256_hex(bytes: &Uint8Array) -> JsValue;
+    #[wasm_bindgen(js_name = equalBytes)]
+    fn equal_bytes(a: &JsValue, b: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = sampleText)]
+    fn sample_text(n: f64) -> Uint8Array;
+}
+
+/// (our compressor, its options, our decompressor, its options, the
+/// platform's format name)
+const CODECS: [(&str, &str, &str, &str, &str); 3] = [
+    ("gzip", "{}", "gunzip", "{}", "gzip"),
+    (
+        "deflate",
+        r#"{"format":"deflate"}"#,
+        "inflate",
+        r#"{"format":"deflate"}"#,
+        "deflate",
+    ),
+    (
+        "deflate",
+        r#"{"format":"deflate-raw"}"#,
+        "inflate",
+        r#"{"format":"deflate-raw"}"#,
+        "deflate-raw",
+    ),
+];
+
+#[wasm_bindgen_test]
+async fn our_compressors_and_the_platforms_read_each_other() {
+    let text = sample_text(300_000.0);
+    for (enc, enc_opts, dec, dec_opts, format) in CODECS {
+        let ours = through(
+            &text,
+            &create_transform(enc, opts(enc_opts)).unwrap(),
+            4096.0,
+        )
+        .await
+        .unwrap();
+        let back = native_decompress(ours.unchecked_ref(), format).await;
+        assert!(
+            equal_bytes(&back, &text),
+            "DecompressionStream({format}) reads our {enc}"
+        );
+        let theirs = native_compress(&text, format).await;
+        let back = through(
+            theirs.unchecked_ref(),
+            &create_transform(dec, opts(dec_opts)).unwrap(),
+            1000.0,
+        )
+        .await
+        .unwrap();
+        assert!(
+            equal_bytes(&back, &text),
+            "our {dec} reads CompressionStream({format})"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_truncated_gzip_errors_with_stage_and_offset() {
+    let text = sample_text(100_000.0);
+    let gz: Uint8Array = native_compress(&text, "gzip").await.unchecked_into();
+    let cut = gz.subarray(0, gz.length() / 2);
+    let err = through(
+        &cut,
+        &create_transform("gunzip", JsValue::UNDEFINED).unwrap(),
+        4096.0,
+    )
+    .await
+    .expect_err("truncated");
+    assert_eq!(error_name(&err), "PipewrightError");
+    assert_eq!(string(&err, "stage"), "gunzip");
+    assert_eq!(num(&err, "offset"), f64::from(cut.length()));
+    assert!(
+        error_message(&err).contains("in the middle of a gzip member"),
+        "{}",
+        error_message(&err)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sha256_equals_crypto_subtle_and_shows_in_the_metrics() {
+    let data = sample_text(1_000_001.0);
+    let t = create_transform("sha256", JsValue::UNDEFINED).unwrap();
+    let out = through(&data, &t, 65536.0).await.unwrap();
+    let expected = subtle_sha256_hex(&data).await.as_string().unwrap();
+    assert_eq!(out.as_string().expect("one text chunk"), expected);
+    assert_eq!(string(&stage_metrics(&t), "result"), expected);
+}

@@ -6,6 +6,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
+use crate::core::compress::{Decoder, Encoder, Format};
+use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
 use crate::core::options::{Options, ParamSpec};
 use crate::core::sink::{Pacer, SinkLogic};
@@ -113,6 +115,35 @@ fn sized_source_params() -> Vec<ParamSpec> {
     ]
 }
 
+fn level() -> ParamSpec {
+    ParamSpec::int(
+        "level",
+        6,
+        0,
+        9,
+        "0 stores, 1 is fastest, 9 compresses most.",
+    )
+}
+
+const DEFLATE_FORMATS: &[&str] = &["deflate", "deflate-raw"];
+
+fn deflate_format() -> ParamSpec {
+    ParamSpec::choice(
+        "format",
+        "deflate",
+        DEFLATE_FORMATS,
+        "\"deflate\" is zlib-wrapped, \"deflate-raw\" has no header: the CompressionStream formats.",
+    )
+}
+
+/// A stage that spends real CPU per byte, worth a Worker.
+fn cpu(info: StageInfo) -> StageInfo {
+    StageInfo {
+        cpu_bound: true,
+        ..info
+    }
+}
+
 fn entry(
     kind: &'static str,
     role: Role,
@@ -193,6 +224,46 @@ fn build_catalog() -> Vec<StageInfo> {
             )],
             (Some(Bytes), Some(Text)),
         ),
+        cpu(entry(
+            "gzip",
+            Transform,
+            "Gzip",
+            "Compresses to gzip (zlib-rs), readable by DecompressionStream(\"gzip\") and gunzip.",
+            vec![level()],
+            (Some(Bytes), Some(Bytes)),
+        )),
+        cpu(entry(
+            "gunzip",
+            Transform,
+            "Gunzip",
+            "Decompresses gzip, several members in a row included; corrupt, truncated or trailing data is an error naming the byte offset.",
+            vec![],
+            (Some(Bytes), Some(Bytes)),
+        )),
+        cpu(entry(
+            "deflate",
+            Transform,
+            "Deflate",
+            "Compresses to zlib-wrapped or raw deflate, as CompressionStream(\"deflate\" | \"deflate-raw\").",
+            vec![deflate_format(), level()],
+            (Some(Bytes), Some(Bytes)),
+        )),
+        cpu(entry(
+            "inflate",
+            Transform,
+            "Inflate",
+            "Decompresses zlib-wrapped or raw deflate; corrupt, truncated or trailing data is an error naming the byte offset.",
+            vec![deflate_format()],
+            (Some(Bytes), Some(Bytes)),
+        )),
+        cpu(entry(
+            "sha256",
+            Transform,
+            "SHA-256",
+            "The hex SHA-256 of the whole stream, emitted at the end as one string and shown in the stage's metrics.",
+            vec![],
+            (Some(Bytes), Some(Text)),
+        )),
         entry(
             "count",
             Sink,
@@ -272,6 +343,15 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
     match kind {
         "uppercase" => Box::new(Uppercase),
         "split-lines" => Box::new(LineSplitter::new(o.u64("maxLineBytes"))),
+        "gzip" => Box::new(Encoder::new("gzip", Format::Gzip, o.u64("level") as u32)),
+        "gunzip" => Box::new(Decoder::new("gunzip", Format::Gzip)),
+        "deflate" => Box::new(Encoder::new(
+            "deflate",
+            Format::from_name(o.str("format")),
+            o.u64("level") as u32,
+        )),
+        "inflate" => Box::new(Decoder::new("inflate", Format::from_name(o.str("format")))),
+        "sha256" => Box::new(Sha256Digest::new()),
         _ => Box::new(Identity),
     }
 }

@@ -61,6 +61,26 @@ pub enum Error {
         offset: u64,
     },
 
+    /// Corrupt encoded data.
+    #[error("{stage}: invalid data at byte {offset}: {detail}")]
+    Codec {
+        stage: &'static str,
+        offset: u64,
+        detail: String,
+    },
+
+    /// Input that ends inside a unit that must be whole.
+    #[error("{stage}: input ends at byte {offset} in the middle of {what}")]
+    Truncated {
+        stage: &'static str,
+        offset: u64,
+        what: &'static str,
+    },
+
+    /// Bytes after the end of the encoded stream.
+    #[error("{stage}: unexpected data after the end of the stream, at byte {offset}")]
+    TrailingData { stage: &'static str, offset: u64 },
+
     /// A chunk of a type the stage cannot take (for example a number where
     /// bytes are expected).
     #[error("{stage}: chunk {chunk} is {found}; expected {expected}")]
@@ -77,7 +97,11 @@ impl Error {
     pub fn stage(&self) -> Option<&str> {
         match self {
             Error::BadOption { stage, .. } | Error::BadChunk { stage, .. } => Some(stage),
-            Error::LineTooLong { stage, .. } | Error::InvalidUtf8 { stage, .. } => Some(stage),
+            Error::LineTooLong { stage, .. }
+            | Error::InvalidUtf8 { stage, .. }
+            | Error::Codec { stage, .. }
+            | Error::Truncated { stage, .. }
+            | Error::TrailingData { stage, .. } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }
@@ -93,7 +117,11 @@ impl Error {
     /// The byte offset of a data error in the stage's input, where it has one.
     pub fn offset(&self) -> Option<u64> {
         match self {
-            Error::LineTooLong { offset, .. } | Error::InvalidUtf8 { offset, .. } => Some(*offset),
+            Error::LineTooLong { offset, .. }
+            | Error::InvalidUtf8 { offset, .. }
+            | Error::Codec { offset, .. }
+            | Error::Truncated { offset, .. }
+            | Error::TrailingData { offset, .. } => Some(*offset),
             _ => None,
         }
     }

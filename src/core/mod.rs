@@ -3,6 +3,8 @@
 //! natively.
 
 pub mod catalog;
+pub mod compress;
+pub mod digest;
 pub mod error;
 pub mod lines;
 pub mod options;

@@ -95,6 +95,24 @@ impl ParamSpec {
         }
     }
 
+    /// One of a fixed set of strings.
+    pub const fn choice(
+        name: &'static str,
+        default: &'static str,
+        choices: &'static [&'static str],
+        help: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            ty: ParamType::Choice,
+            default: ParamDefault::Str(default),
+            min: None,
+            max: None,
+            choices,
+            help,
+        }
+    }
+
     fn range_text(&self) -> String {
         let kind = if self.ty == ParamType::Integer {
             "an integer"

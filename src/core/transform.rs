@@ -78,6 +78,11 @@ pub trait Transform {
     fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
         false
     }
+
+    /// A result worth showing once the stream ended (a digest), for metrics.
+    fn result(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One output unit handed to the driver's caller.
@@ -126,6 +131,11 @@ impl Driver {
         self.transform.kind()
     }
 
+    /// The transform's [`Transform::result`].
+    pub fn result(&self) -> Option<String> {
+        self.transform.result()
+    }
+
     /// The in-place path of [`Transform::map_in_place`].
     pub fn map_in_place(&mut self, buf: &mut [u8]) -> bool {
         self.transform.map_in_place(buf)
@@ -135,15 +145,20 @@ impl Driver {
     ///
     /// # Errors
     ///
-    /// The transform's data error. Pieces emitted before it stand.
+    /// The transform's data error. Everything good before it, byte output
+    /// produced earlier in this same chunk included, is emitted first.
     pub fn push(&mut self, input: &[u8], emit: &mut dyn FnMut(Piece<'_>)) -> Result<(), Error> {
         let mut pos = 0;
         loop {
             self.reserve();
             let end = self.out.len().min(self.filled.saturating_add(self.step));
-            let p = self
+            let p = match self
                 .transform
-                .transform(&input[pos..], &mut self.out[self.filled..end])?;
+                .transform(&input[pos..], &mut self.out[self.filled..end])
+            {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e, emit)),
+            };
             pos += p.consumed;
             self.filled += p.written;
             match p.status {
@@ -162,12 +177,15 @@ impl Driver {
     ///
     /// # Errors
     ///
-    /// The transform's end-of-data error. Pieces emitted before it stand.
+    /// The transform's end-of-data error, after everything good before it.
     pub fn finish(&mut self, emit: &mut dyn FnMut(Piece<'_>)) -> Result<(), Error> {
         loop {
             self.reserve();
             let end = self.out.len().min(self.filled.saturating_add(self.step));
-            let p = self.transform.finish(&mut self.out[self.filled..end])?;
+            let p = match self.transform.finish(&mut self.out[self.filled..end]) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e, emit)),
+            };
             self.filled += p.written;
             match p.status {
                 Status::Finished => break,
@@ -183,6 +201,17 @@ impl Driver {
             self.emit_bytes(emit);
         }
         Ok(())
+    }
+
+    /// Hands on the byte output made before a fault (a partial record is
+    /// not good output: it is dropped), then returns the fault.
+    fn fail(&mut self, error: Error, emit: &mut dyn FnMut(Piece<'_>)) -> Error {
+        if self.shape() == Shape::Records {
+            self.filled = 0;
+        } else {
+            self.emit_bytes(emit);
+        }
+        error
     }
 
     /// Makes sure there is at least one byte of room after `filled`.

@@ -41,6 +41,8 @@ pub struct StageHandle {
     pub counters: RefCell<Counters>,
     phase: Cell<Phase>,
     error: RefCell<Option<String>>,
+    /// What the stage concluded at the end (a digest), if anything.
+    result: RefCell<Option<String>>,
     /// A source's controller, whose `desiredSize` gives its queue level.
     source_controller: RefCell<Option<ReadableStreamDefaultController>>,
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
@@ -57,6 +59,7 @@ impl StageHandle {
             counters: RefCell::new(Counters::default()),
             phase: Cell::new(Phase::Idle),
             error: RefCell::new(None),
+            result: RefCell::new(None),
             source_controller: RefCell::new(None),
             queued: RefCell::new(None),
             total_bytes,
@@ -84,6 +87,10 @@ impl StageHandle {
             self.phase.set(phase);
             *self.error.borrow_mut() = error;
         }
+    }
+
+    pub fn set_result(&self, result: Option<String>) {
+        *self.result.borrow_mut() = result;
     }
 
     pub fn phase(&self) -> Phase {
@@ -161,6 +168,9 @@ impl StageHandle {
         put("backpressured", JsValue::from_bool(self.backpressured()));
         if let Some(total) = self.total_bytes {
             put("totalBytes", num(total));
+        }
+        if let Some(r) = self.result.borrow().as_ref() {
+            put("result", JsValue::from_str(r));
         }
         if let Some(e) = self.error.borrow().as_ref() {
             put("error", JsValue::from_str(e));

@@ -139,6 +139,7 @@ impl TransformStage {
     /// Data left incomplete at the end.
     pub fn flush(&self, controller: TransformStreamDefaultController) -> Result<(), JsValue> {
         self.run(&controller, |d, emit| d.finish(emit))?;
+        self.handle.set_result(self.driver.borrow().result());
         self.handle.end(Phase::Done, None);
         Ok(())
     }

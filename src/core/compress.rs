@@ -1,0 +1,331 @@
+//! `gzip`/`gunzip` and `deflate`/`inflate` in the `deflate` (zlib) and
+//! `deflate-raw` formats, the same three formats as the platform's
+//! `CompressionStream`. The codec is zlib-rs through flate2's low-level
+//! `Compress`/`Decompress`, which already have this crate's transform shape:
+//! caller-owned buffers, bytes consumed and written per call.
+
+use flate2::{
+    Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status as ZStatus,
+};
+
+use crate::core::{Error, Progress, Shape, Status, Transform};
+
+/// A container format, named as `CompressionStream` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Gzip,
+    Deflate,
+    DeflateRaw,
+}
+
+impl Format {
+    /// Parses the `format` option (validated by the catalogue already).
+    pub fn from_name(name: &str) -> Format {
+        match name {
+            "gzip" => Format::Gzip,
+            "deflate-raw" => Format::DeflateRaw,
+            _ => Format::Deflate,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Format::Gzip => "a gzip member",
+            Format::Deflate => "a zlib stream",
+            Format::DeflateRaw => "a raw deflate stream",
+        }
+    }
+}
+
+/// zlib's default and largest window: 2^15 bytes.
+const WINDOW_BITS: u8 = 15;
+
+fn progress(consumed: u64, written: u64, status: Status) -> Progress {
+    // Per-call deltas of zlib's counters are bounded by the slices' lengths.
+    Progress {
+        consumed: consumed as usize,
+        written: written as usize,
+        status,
+    }
+}
+
+/// The encoder hands zlib input in whole blocks of this size only (the last
+/// one at the end excepted). zlib-rs's output depends on how its input
+/// arrives (fed a byte at a time it emits different, equally valid, bytes),
+/// so this is what makes the compressed bytes independent of chunking. 32 KiB
+/// is the deflate window; zlib holds about that much back anyway.
+const BLOCK: usize = 32 * 1024;
+
+pub struct Encoder {
+    kind: &'static str,
+    z: Compress,
+    /// Input waiting for a whole block, or the block being fed.
+    block: Vec<u8>,
+    /// How much of a full `block` zlib has consumed.
+    fed: usize,
+    finished: bool,
+}
+
+impl Encoder {
+    /// `level` is 0–9 (validated by the catalogue).
+    pub fn new(kind: &'static str, format: Format, level: u32) -> Self {
+        let level = Compression::new(level.min(9));
+        let z = match format {
+            Format::Gzip => Compress::new_gzip(level, WINDOW_BITS),
+            Format::Deflate => Compress::new(level, true),
+            Format::DeflateRaw => Compress::new(level, false),
+        };
+        Encoder {
+            kind,
+            z,
+            block: Vec::with_capacity(BLOCK),
+            fed: 0,
+            finished: false,
+        }
+    }
+
+    /// Compresses the unfed rest of `block`; returns (consumed, written, status).
+    fn feed(
+        &mut self,
+        output: &mut [u8],
+        flush: FlushCompress,
+    ) -> Result<(usize, usize, ZStatus), Error> {
+        let block = std::mem::take(&mut self.block);
+        let result = self.run(&block[self.fed..], output, flush);
+        let pending = block.len() - self.fed;
+        self.block = block;
+        let (c, w, status) = result?;
+        // zlib always moves with room on both sides; if it ever did not, an
+        // error beats a driver spinning on the same call.
+        if c == 0
+            && w == 0
+            && !output.is_empty()
+            && status != ZStatus::StreamEnd
+            && (pending > 0 || flush == FlushCompress::Finish)
+        {
+            return Err(Error::Codec {
+                stage: self.kind,
+                offset: self.z.total_in(),
+                detail: "the encoder made no progress".to_string(),
+            });
+        }
+        self.fed += c as usize;
+        Ok((c as usize, w as usize, status))
+    }
+
+    fn run(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        flush: FlushCompress,
+    ) -> Result<(u64, u64, ZStatus), Error> {
+        let (in0, out0) = (self.z.total_in(), self.z.total_out());
+        let status = self
+            .z
+            .compress(input, output, flush)
+            .map_err(|e| Error::Codec {
+                stage: self.kind,
+                offset: self.z.total_in(),
+                detail: e.to_string(),
+            })?;
+        Ok((self.z.total_in() - in0, self.z.total_out() - out0, status))
+    }
+}
+
+impl Transform for Encoder {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::Bytes
+    }
+
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        let (mut consumed, mut written) = (0, 0);
+        loop {
+            if self.block.len() == BLOCK {
+                if written == output.len() {
+                    return Ok(progress(
+                        consumed as u64,
+                        written as u64,
+                        Status::OutputFull,
+                    ));
+                }
+                let (_, w, _) = self.feed(&mut output[written..], FlushCompress::None)?;
+                written += w;
+                if self.fed < BLOCK {
+                    return Ok(progress(
+                        consumed as u64,
+                        written as u64,
+                        Status::OutputFull,
+                    ));
+                }
+                self.block.clear();
+                self.fed = 0;
+            }
+            let take = (BLOCK - self.block.len()).min(input.len() - consumed);
+            self.block
+                .extend_from_slice(&input[consumed..consumed + take]);
+            consumed += take;
+            if self.block.len() < BLOCK {
+                return Ok(progress(consumed as u64, written as u64, Status::NeedInput));
+            }
+        }
+    }
+
+    fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
+        if self.finished {
+            return Ok(progress(0, 0, Status::Finished));
+        }
+        let (_, w, status) = self.feed(output, FlushCompress::Finish)?;
+        self.finished = status == ZStatus::StreamEnd;
+        let status = if self.finished {
+            Status::Finished
+        } else {
+            Status::OutputFull
+        };
+        Ok(progress(0, w as u64, status))
+    }
+}
+
+pub struct Decoder {
+    kind: &'static str,
+    format: Format,
+    z: Decompress,
+    /// Input bytes consumed by earlier gzip members.
+    base: u64,
+    /// Whether the current member (or stream) reached its end.
+    ended: bool,
+    members: u64,
+}
+
+impl Decoder {
+    pub fn new(kind: &'static str, format: Format) -> Self {
+        Decoder {
+            kind,
+            format,
+            z: Self::fresh(format),
+            base: 0,
+            ended: false,
+            members: 0,
+        }
+    }
+
+    fn fresh(format: Format) -> Decompress {
+        match format {
+            Format::Gzip => Decompress::new_gzip(WINDOW_BITS),
+            Format::Deflate => Decompress::new(true),
+            Format::DeflateRaw => Decompress::new(false),
+        }
+    }
+
+    /// Offset in the stage's whole input.
+    fn offset(&self) -> u64 {
+        self.base + self.z.total_in()
+    }
+
+    fn trailing(&self) -> Error {
+        Error::TrailingData {
+            stage: self.kind,
+            offset: self.offset(),
+        }
+    }
+}
+
+impl Transform for Decoder {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::Bytes
+    }
+
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        if input.is_empty() {
+            return Ok(progress(0, 0, Status::NeedInput));
+        }
+        if self.ended {
+            // gzip input may hold several members (as `cat a.gz b.gz`); the
+            // other formats end with their one stream.
+            if self.format != Format::Gzip {
+                return Err(self.trailing());
+            }
+            self.base += self.z.total_in();
+            self.z = Self::fresh(self.format);
+            self.ended = false;
+        }
+        let (in0, out0) = (self.z.total_in(), self.z.total_out());
+        let result = self.z.decompress(input, output, FlushDecompress::None);
+        let (c, w) = (self.z.total_in() - in0, self.z.total_out() - out0);
+        match result {
+            Err(e) => {
+                // A bad header right after a finished member is not a second
+                // member: it is data after the end.
+                if self.members > 0 && self.z.total_in() < 10 {
+                    return Err(Error::TrailingData {
+                        stage: self.kind,
+                        offset: self.base,
+                    });
+                }
+                Err(Error::Codec {
+                    stage: self.kind,
+                    offset: self.offset(),
+                    detail: e.message().unwrap_or("invalid data").to_string(),
+                })
+            }
+            Ok(ZStatus::StreamEnd) => {
+                self.ended = true;
+                self.members += 1;
+                let status = if c as usize == input.len() {
+                    Status::NeedInput
+                } else {
+                    Status::OutputFull
+                };
+                Ok(progress(c, w, status))
+            }
+            Ok(_) if c == 0 && w == 0 && output.is_empty() => {
+                Ok(progress(0, 0, Status::OutputFull))
+            }
+            Ok(_) if c == 0 && w == 0 => Err(Error::Codec {
+                stage: self.kind,
+                offset: self.offset(),
+                detail: "the decoder made no progress".to_string(),
+            }),
+            Ok(_) => {
+                let status = if c as usize == input.len() && (w as usize) < output.len() {
+                    Status::NeedInput
+                } else {
+                    Status::OutputFull
+                };
+                Ok(progress(c, w, status))
+            }
+        }
+    }
+
+    fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
+        if !self.ended {
+            // Drain what the decoder still holds, then insist on the end.
+            let out0 = self.z.total_out();
+            let _ = self.z.decompress(&[], output, FlushDecompress::None);
+            let w = self.z.total_out() - out0;
+            if w > 0 {
+                return Ok(progress(0, w, Status::OutputFull));
+            }
+            if self.offset() == 0 && self.members == 0 {
+                return Err(Error::Codec {
+                    stage: self.kind,
+                    offset: 0,
+                    detail: format!("the input is empty; expected {}", self.format.what()),
+                });
+            }
+            return Err(Error::Truncated {
+                stage: self.kind,
+                offset: self.offset(),
+                what: self.format.what(),
+            });
+        }
+        Ok(progress(0, 0, Status::Finished))
+    }
+}
