@@ -1,7 +1,7 @@
 // Throughput of stages through a real pipe (source → stage → sink), each
 // against the peer a user would otherwise pick, measured in the same run and
 // interleaved so a noisy machine hits both alike. Figures, not gates.
-import init, { createTransform } from "/pkg/pipewright.js";
+import init, { createSource, createTransform } from "/pkg/pipewright.js";
 
 const TEXT = new TextEncoder().encode(
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. ",
@@ -111,7 +111,103 @@ export async function runBench() {
       }
     }
   }
+  rows.push(...(await codecRows()));
   return { userAgent: navigator.userAgent, rounds: ROUNDS, rows };
+}
+
+// Codecs: 16 MiB of text in 64 KiB chunks, through a whole pipe.
+const CODEC_BYTES = 16 << 20;
+const CODEC_CHUNK = 65536;
+
+function split(bytes, size) {
+  const out = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.slice(i, i + size));
+  return out;
+}
+
+// The whole output: bytes joined, or text (sha256's digest) joined.
+async function collect(readable) {
+  const parts = [];
+  for await (const c of readable) parts.push(c);
+  if (parts.length > 0 && typeof parts[0] === "string") return parts.join("");
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function sourceOf(chunks) {
+  let i = 0;
+  return new ReadableStream({ pull: (c) => (i < chunks.length ? c.enqueue(chunks[i++]) : c.close()) }, { highWaterMark: 4 });
+}
+
+// Time one pipe of `chunks` through `makeStage()`; returns ms and the output.
+async function timePipe(makeStage, chunks) {
+  const t0 = performance.now();
+  const out = await collect(sourceOf(chunks).pipeThrough(makeStage()));
+  return { ms: performance.now() - t0, out };
+}
+
+// SHA-256 the way a page would without Pipewright: gather the stream, then
+// crypto.subtle.digest.
+async function subtleOfStream(chunks) {
+  const t0 = performance.now();
+  const all = await collect(sourceOf(chunks));
+  const digest = await crypto.subtle.digest("SHA-256", all);
+  return { ms: performance.now() - t0, out: new Uint8Array(digest) };
+}
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+export async function codecRows() {
+  // Seeded lorem text: a realistic word mix (gzip shrinks it ~3.5x), the
+  // same in every run.
+  const text = await collect(createSource("lorem", { bytes: CODEC_BYTES, chunkSize: CODEC_CHUNK, seed: 1 }));
+  const chunks = () => split(text, CODEC_CHUNK);
+  const gz = (await timePipe(() => new CompressionStream("gzip"), chunks())).out;
+  const gzChunks = () => split(gz, CODEC_CHUNK);
+
+  const cases = [
+    { stage: "pipewright gzip (level 6)", peer: "CompressionStream gzip", input: chunks,
+      ours: (c) => timePipe(() => createTransform("gzip", { level: 6 }), c),
+      theirs: (c) => timePipe(() => new CompressionStream("gzip"), c) },
+    { stage: "pipewright gunzip", peer: "DecompressionStream gzip", input: gzChunks,
+      ours: (c) => timePipe(() => createTransform("gunzip"), c),
+      theirs: (c) => timePipe(() => new DecompressionStream("gzip"), c) },
+    { stage: "pipewright sha256", peer: "collect + crypto.subtle.digest", input: chunks,
+      ours: (c) => timePipe(() => createTransform("sha256"), c),
+      theirs: subtleOfStream },
+  ];
+  const rows = [];
+  for (const k of cases) {
+    const ours = [];
+    const theirs = [];
+    let outBytes = 0;
+    for (let round = 0; round <= 3; round++) {
+      const a = await k.ours(k.input());
+      const b = await k.theirs(k.input());
+      if (round > 0) {
+        ours.push(a.ms);
+        theirs.push(b.ms);
+      }
+      outBytes = a.out.length;
+      if (k.stage.includes("gunzip") && a.out.length !== text.length) throw new Error("gunzip: wrong length");
+      if (k.stage.includes("sha256") && a.out !== hex(b.out)) throw new Error("sha256 differs from crypto.subtle");
+    }
+    // Throughput counts uncompressed bytes on both sides of a codec.
+    const chunkCount = k.input().length;
+    const [ms, peerMs] = [median(ours), median(theirs)];
+    const row = (name, t, vs, peer) => ({
+      stage: name, chunkBytes: CODEC_CHUNK, chunks: chunkCount,
+      mbPerSec: text.length / 1e6 / (t / 1000), nsPerChunk: (t * 1e6) / chunkCount, vsPeer: vs, peer,
+    });
+    rows.push({ ...row(k.stage, ms, peerMs / ms, k.peer), outBytes });
+    rows.push(row(k.peer, peerMs, null, null));
+  }
+  return rows;
 }
 
 window.runBench = runBench;
