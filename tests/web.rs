@@ -587,3 +587,42 @@ async fn sha256_equals_crypto_subtle_and_shows_in_the_metrics() {
     assert_eq!(out.as_string().expect("one text chunk"), expected);
     assert_eq!(string(&stage_metrics(&t), "result"), expected);
 }
+
+#[wasm_bindgen_test]
+async fn head_passes_n_lines_then_cancels_the_source() {
+    let spec = opts(
+        r#"{"source":{"kind":"counter","count":1000000},"stages":[{"kind":"head","count":5}],"sink":{"kind":"count"}}"#,
+    );
+    let report = run_pipeline(spec, JsValue::UNDEFINED)
+        .await
+        .expect("head ends the pipeline normally");
+    assert_eq!(
+        num(&get(&report, "totals"), "bytes"),
+        counter_text(5).len() as f64
+    );
+    let stages: Array = get(&report, "stages").unchecked_into();
+    let source = stages.get(0);
+    assert_eq!(
+        string(&source, "state"),
+        "cancelled",
+        "head cancelled upstream"
+    );
+    assert!(
+        num(&source, "chunksOut") < 20.0,
+        "the source stopped early: {}",
+        num(&source, "chunksOut")
+    );
+    assert_eq!(string(&stages.get(1), "state"), "done");
+    assert_eq!(string(&stages.get(2), "state"), "done");
+}
+
+#[wasm_bindgen_test]
+async fn rechunk_emits_fixed_size_byte_chunks() {
+    let t = create_transform("rechunk", opts(r#"{"size":3}"#)).unwrap();
+    let out: Array = write_and_read(&t, Array::of2(&bytes("abcd"), &bytes("efghij")))
+        .await
+        .unwrap()
+        .unchecked_into();
+    let parts: Vec<String> = out.iter().map(|c| text(c.unchecked_ref())).collect();
+    assert_eq!(parts, ["abc", "def", "ghi", "j"]);
+}

@@ -10,6 +10,7 @@ use crate::core::compress::{Decoder, Encoder, Format};
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
 use crate::core::options::{Options, ParamSpec};
+use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
 use crate::core::text::{Identity, Uppercase};
@@ -265,6 +266,25 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Bytes), Some(Text)),
         )),
         entry(
+            "head",
+            Transform,
+            "Head",
+            "The first `count` lines (LF kept) or bytes, then it cancels upstream: the source stops producing.",
+            vec![
+                ParamSpec::int("count", 10, 0, MAX_SAFE, "How many lines or bytes to pass."),
+                ParamSpec::choice("unit", "lines", &["lines", "bytes"], "Count lines or bytes."),
+            ],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "rechunk",
+            Transform,
+            "Rechunk",
+            "Cuts the stream into chunks of exactly `size` bytes (the last may be shorter).",
+            vec![ParamSpec::int("size", 65_536, 1, 16 << 20, "Bytes per output chunk.")],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
             "count",
             Sink,
             "Count",
@@ -352,6 +372,15 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
         )),
         "inflate" => Box::new(Decoder::new("inflate", Format::from_name(o.str("format")))),
         "sha256" => Box::new(Sha256Digest::new()),
+        "head" => {
+            let unit = if o.str("unit") == "bytes" {
+                HeadUnit::Bytes
+            } else {
+                HeadUnit::Lines
+            };
+            Box::new(Head::new(unit, o.u64("count")))
+        }
+        "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
         _ => Box::new(Identity),
     }
 }

@@ -10,10 +10,11 @@ pub mod lines;
 pub mod options;
 pub mod pipeline;
 pub mod rng;
+pub mod shaping;
 pub mod sink;
 pub mod source;
 pub mod text;
 pub mod transform;
 
 pub use error::{Error, OptionProblem};
-pub use transform::{Driver, Piece, Progress, Shape, Status, Transform};
+pub use transform::{Driver, Flow, Piece, Progress, Shape, Status, Transform};

@@ -23,7 +23,10 @@ pub enum Status {
     /// A record ended: everything written since the previous `RecordEnd` is
     /// one record. Only [`Shape::Records`] transforms report this.
     RecordEnd,
-    /// `finish` is done; nothing more will be written.
+    /// From `finish`: nothing more will be written. From `transform`: the
+    /// transform wants no more input (`head` has its N lines); the rest of
+    /// this input and all later input are ignored, and the glue cancels
+    /// upstream.
     Finished,
 }
 
@@ -94,6 +97,15 @@ pub enum Piece<'a> {
     Record(&'a [u8]),
 }
 
+/// Whether a transform wants more input after a [`Driver::push`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    More,
+    /// The transform is satisfied: stop feeding it, finish it, and cancel
+    /// whatever produces its input.
+    Enough,
+}
+
 /// A byte-stream output piece is flushed once it reaches this size, so one
 /// input chunk that expands enormously cannot grow one output chunk without
 /// bound.
@@ -147,8 +159,9 @@ impl Driver {
     ///
     /// The transform's data error. Everything good before it, byte output
     /// produced earlier in this same chunk included, is emitted first.
-    pub fn push(&mut self, input: &[u8], emit: &mut dyn FnMut(Piece<'_>)) -> Result<(), Error> {
+    pub fn push(&mut self, input: &[u8], emit: &mut dyn FnMut(Piece<'_>)) -> Result<Flow, Error> {
         let mut pos = 0;
+        let mut flow = Flow::More;
         loop {
             self.reserve();
             let end = self.out.len().min(self.filled.saturating_add(self.step));
@@ -163,14 +176,18 @@ impl Driver {
             self.filled += p.written;
             match p.status {
                 Status::NeedInput => break,
+                Status::Finished => {
+                    flow = Flow::Enough;
+                    break;
+                }
                 Status::RecordEnd => self.emit_record(emit),
-                Status::OutputFull | Status::Finished => self.flush_if_large(emit),
+                Status::OutputFull => self.flush_if_large(emit),
             }
         }
         if self.shape() != Shape::Records {
             self.emit_bytes(emit);
         }
-        Ok(())
+        Ok(flow)
     }
 
     /// Ends the input, handing the last pieces to `emit`.

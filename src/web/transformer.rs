@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::TransformStreamDefaultController;
 
 use crate::core::catalog::DataType;
-use crate::core::{Driver, Error, Piece, Shape};
+use crate::core::{Driver, Error, Flow, Piece, Shape};
 use crate::web::error::to_js;
 use crate::web::metrics::{Phase, StageHandle};
 use crate::web::sys::describe;
@@ -43,11 +43,11 @@ impl TransformStage {
 
     /// Enqueues every piece the driver emits, counting them; remembers the
     /// first enqueue failure (the readable side was cancelled).
-    fn run(
+    fn run<R>(
         &self,
         controller: &TransformStreamDefaultController,
-        step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<(), Error>,
-    ) -> Result<(), JsValue> {
+        step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<R, Error>,
+    ) -> Result<R, JsValue> {
         let text = self.handle.info.output == Some(DataType::Text);
         let mut failed: Option<JsValue> = None;
         let (mut chunks, mut bytes) = (0u64, 0u64);
@@ -73,8 +73,16 @@ impl TransformStage {
         c.chunks_out += chunks;
         c.bytes_out += bytes;
         drop(c);
-        result.map_err(|e| self.fail(&e))?;
-        failed.map_or(Ok(()), Err)
+        let value = result.map_err(|e| self.fail(&e))?;
+        failed.map_or(Ok(value), Err)
+    }
+
+    /// Ends the stage: the last output, the result for metrics, done.
+    fn end(&self, controller: &TransformStreamDefaultController) -> Result<(), JsValue> {
+        self.run(controller, |d, emit| d.finish(emit))?;
+        self.handle.set_result(self.driver.borrow().result());
+        self.handle.end(Phase::Done, None);
+        Ok(())
     }
 }
 
@@ -131,17 +139,21 @@ impl TransformStage {
             drop(c);
             return controller.enqueue_with_chunk(&chunk);
         }
-        self.run(&controller, |d, emit| d.push(&scratch, emit))
+        if self.run(&controller, |d, emit| d.push(&scratch, emit))? == Flow::Enough {
+            // The stage wants no more input (`head`): close downstream
+            // normally, and error our writable side, which makes the pipe
+            // feeding us cancel its source.
+            self.end(&controller)?;
+            controller.terminate();
+        }
+        Ok(())
     }
 
     /// # Errors
     ///
     /// Data left incomplete at the end.
     pub fn flush(&self, controller: TransformStreamDefaultController) -> Result<(), JsValue> {
-        self.run(&controller, |d, emit| d.finish(emit))?;
-        self.handle.set_result(self.driver.borrow().result());
-        self.handle.end(Phase::Done, None);
-        Ok(())
+        self.end(&controller)
     }
 
     pub fn snapshot(&self) -> JsValue {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use pipewright::core::catalog::{self, Role};
-use pipewright::core::{Driver, Error, Piece, Transform};
+use pipewright::core::{Driver, Error, Flow, Piece, Transform};
 use serde_json::{Map, Value};
 
 /// What downstream sees: byte-stream output concatenated (its chunking is
@@ -49,9 +49,13 @@ pub fn run(kind: &str, options: &Value, chunks: &[&[u8]], step: usize) -> Outcom
     };
     let mut result = Ok(());
     for c in chunks {
-        result = driver.push(c, &mut emit);
-        if result.is_err() {
-            break;
+        match driver.push(c, &mut emit) {
+            Ok(Flow::More) => {}
+            Ok(Flow::Enough) => break,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
     }
     if result.is_ok() {

@@ -1,0 +1,48 @@
+//! `head` and `rechunk`.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{run, same_every_way};
+use serde_json::json;
+
+#[test]
+fn head_keeps_the_first_lines_with_their_newlines() {
+    let out = same_every_way("head", json!({ "count": 2 }), b"one\ntwo\r\nthree\nfour\n");
+    assert_eq!(out.bytes, b"one\ntwo\r\n");
+    let out = same_every_way("head", json!({ "count": 5 }), b"a\nb");
+    assert_eq!(out.bytes, b"a\nb", "fewer lines than asked: all of them");
+    let out = same_every_way("head", json!({ "count": 0 }), b"a\nb\n");
+    assert!(out.bytes.is_empty());
+}
+
+#[test]
+fn head_keeps_the_first_bytes() {
+    let out = same_every_way(
+        "head",
+        json!({ "count": 5, "unit": "bytes" }),
+        b"hello, world",
+    );
+    assert_eq!(out.bytes, b"hello");
+}
+
+#[test]
+fn head_stops_taking_input_once_satisfied() {
+    // The chunks after the one that completes line 2 are never looked at: a
+    // chunk of invalid data there changes nothing, and `run` stops feeding.
+    let chunks: [&[u8]; 3] = [b"1\n2", b"\n3\n", b"4\n"];
+    let out = run("head", &json!({ "count": 2 }), &chunks, usize::MAX);
+    assert_eq!(out.bytes, b"1\n2\n");
+}
+
+#[test]
+fn rechunk_cuts_exact_sizes_whatever_the_input_chunks() {
+    let input: Vec<u8> = (0..=255).cycle().take(1000).collect();
+    let out = same_every_way("rechunk", json!({ "size": 64 }), &input);
+    assert_eq!(out.records.len(), 16);
+    assert!(out.records[..15].iter().all(|r| r.len() == 64));
+    assert_eq!(out.records[15].len(), 1000 - 15 * 64);
+    assert_eq!(out.records.concat(), input);
+    let empty = same_every_way("rechunk", json!({ "size": 8 }), b"");
+    assert!(empty.records.is_empty());
+}
