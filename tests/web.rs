@@ -626,3 +626,61 @@ async fn rechunk_emits_fixed_size_byte_chunks() {
     let parts: Vec<String> = out.iter().map(|c| text(c.unchecked_ref())).collect();
     assert_eq!(parts, ["abc", "def", "ghi", "j"]);
 }
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = blobText)]
+    async fn blob_text(blob: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = concat)]
+    async fn concat_stream(r: &ReadableStream) -> JsValue;
+}
+
+async fn run_ok(spec: &str) -> Array {
+    let report = run_pipeline(opts(spec), JsValue::UNDEFINED)
+        .await
+        .expect("runs");
+    get(&report, "stages").unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn the_digest_sink_equals_crypto_subtle() {
+    let stages = run_ok(r#"{"source":{"kind":"lorem","bytes":300000,"chunkSize":7000,"seed":5},"sink":{"kind":"digest"}}"#).await;
+    let lorem_stream = create_source("lorem", opts(r#"{"bytes":300000,"seed":5}"#)).unwrap();
+    let all: Uint8Array = concat_stream(&lorem_stream).await.unchecked_into();
+    let expected = subtle_sha256_hex(&all).await.as_string().unwrap();
+    assert_eq!(string(&stages.get(1), "result"), expected);
+}
+
+#[wasm_bindgen_test]
+async fn collect_makes_a_blob_of_everything() {
+    let stages = run_ok(r#"{"source":{"kind":"counter","count":50},"stages":[{"kind":"uppercase"}],"sink":{"kind":"collect"}}"#).await;
+    let blob = get(&stages.get(2), "blob");
+    assert_eq!(
+        blob_text(&blob).await.as_string().unwrap(),
+        counter_text(50).to_uppercase()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn collect_past_max_bytes_errors_and_cancels_the_source() {
+    let spec = opts(
+        r#"{"source":{"kind":"counter","count":100000},"sink":{"kind":"collect","maxBytes":100}}"#,
+    );
+    let err = run_pipeline(spec, JsValue::UNDEFINED)
+        .await
+        .expect_err("over maxBytes");
+    assert_eq!(error_name(&err), "PipewrightError");
+    assert_eq!(string(&err, "stage"), "collect");
+    assert_eq!(num(&err, "offset"), 100.0);
+    assert!(error_message(&err).contains("maxBytes (100)"));
+}
+
+#[wasm_bindgen_test]
+async fn preview_shows_the_end_of_the_stream() {
+    let stages =
+        run_ok(r#"{"source":{"kind":"counter","count":1000},"sink":{"kind":"preview","kib":1}}"#)
+            .await;
+    let text = string(&stages.get(1), "result");
+    assert_eq!(text.len(), 1024);
+    assert!(text.ends_with("Chunk 999\n"));
+}

@@ -304,6 +304,30 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Any), None),
         ),
         entry("null", Sink, "Null", "Discards everything as fast as it comes.", vec![], (Some(Any), None)),
+        entry(
+            "digest",
+            Sink,
+            "Digest",
+            "The SHA-256 of every byte that arrives (strings as UTF-8), shown as its result.",
+            vec![],
+            (Some(Any), None),
+        ),
+        entry(
+            "preview",
+            Sink,
+            "Preview",
+            "Keeps the last `kib` KiB and shows them as text.",
+            vec![ParamSpec::int("kib", 4, 1, 1024, "How many KiB of the end to keep.")],
+            (Some(Any), None),
+        ),
+        entry(
+            "collect",
+            Sink,
+            "Collect",
+            "Keeps everything and makes a Blob to download at the end; more than `maxBytes` is an error.",
+            vec![ParamSpec::int("maxBytes", 256 << 20, 1, 1 << 32, "The most bytes to keep.")],
+            (Some(Any), None),
+        ),
     ]
 }
 
@@ -404,6 +428,12 @@ pub fn build_sink(kind: &str, o: &Options) -> Result<SinkLogic, Error> {
             SinkLogic::Throttle { bytes, chunks }
         }
         "null" => SinkLogic::Null,
+        "digest" => SinkLogic::digest(),
+        "preview" => SinkLogic::preview(usize::try_from(o.u64("kib") * 1024).unwrap_or(usize::MAX)),
+        "collect" => SinkLogic::Collect {
+            max: o.u64("maxBytes"),
+            total: 0,
+        },
         _ => SinkLogic::Count,
     })
 }

@@ -81,6 +81,15 @@ pub enum Error {
     #[error("{stage}: unexpected data after the end of the stream, at byte {offset}")]
     TrailingData { stage: &'static str, offset: u64 },
 
+    /// A stream longer than a stage's limit allows.
+    #[error("{stage}: the stream passes {option} ({limit}) at byte {offset}")]
+    LimitExceeded {
+        stage: &'static str,
+        option: &'static str,
+        limit: u64,
+        offset: u64,
+    },
+
     /// A chunk of a type the stage cannot take (for example a number where
     /// bytes are expected).
     #[error("{stage}: chunk {chunk} is {found}; expected {expected}")]
@@ -101,7 +110,8 @@ impl Error {
             | Error::InvalidUtf8 { stage, .. }
             | Error::Codec { stage, .. }
             | Error::Truncated { stage, .. }
-            | Error::TrailingData { stage, .. } => Some(stage),
+            | Error::TrailingData { stage, .. }
+            | Error::LimitExceeded { stage, .. } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }
@@ -121,7 +131,8 @@ impl Error {
             | Error::InvalidUtf8 { offset, .. }
             | Error::Codec { offset, .. }
             | Error::Truncated { offset, .. }
-            | Error::TrailingData { offset, .. } => Some(*offset),
+            | Error::TrailingData { offset, .. }
+            | Error::LimitExceeded { offset, .. } => Some(*offset),
             _ => None,
         }
     }

@@ -2,6 +2,12 @@
 //! `throttle` sink paces writes with [`Pacer`], a slow consumer whose writes
 //! resolve only when the rate allows, which is what makes backpressure visible.
 
+use std::collections::VecDeque;
+
+use sha2::{Digest, Sha256};
+
+use crate::core::{digest, Error};
+
 /// Rate limit without bursts: after `total` units, the earliest moment the
 /// next write may finish is `start + total / rate`.
 #[derive(Debug, Clone)]
@@ -43,20 +49,96 @@ pub enum SinkLogic {
         bytes: Option<Pacer>,
         chunks: Option<Pacer>,
     },
+    /// The SHA-256 of every byte, as hex once the stream closed.
+    Digest { hasher: Sha256, hex: Option<String> },
+    /// The last `cap` bytes, shown as text.
+    Preview { cap: usize, tail: VecDeque<u8> },
+    /// Everything, up to `max` bytes; the glue keeps the chunks and makes a
+    /// `Blob` of them at the end.
+    Collect { max: u64, total: u64 },
 }
 
 impl SinkLogic {
-    /// The ms a write of `len` bytes at `now_ms` must take.
-    pub fn write_delay_ms(&mut self, len: usize, now_ms: f64) -> f64 {
+    pub fn digest() -> Self {
+        SinkLogic::Digest {
+            hasher: Sha256::new(),
+            hex: None,
+        }
+    }
+
+    pub fn preview(cap: usize) -> Self {
+        SinkLogic::Preview {
+            cap,
+            tail: VecDeque::with_capacity(cap),
+        }
+    }
+
+    /// Whether [`SinkLogic::write`] needs the chunk's bytes, not only its
+    /// length (the glue copies them into wasm only then).
+    pub fn wants_bytes(&self) -> bool {
+        matches!(self, SinkLogic::Digest { .. } | SinkLogic::Preview { .. })
+    }
+
+    /// Accounts one chunk of `len` bytes written at `now_ms` (`data` holds
+    /// them when [`SinkLogic::wants_bytes`]). Returns how many ms the write
+    /// must still take.
+    ///
+    /// # Errors
+    ///
+    /// `collect` past its `maxBytes`; nothing of that chunk is kept.
+    pub fn write(&mut self, len: u64, data: &[u8], now_ms: f64) -> Result<f64, Error> {
         match self {
-            SinkLogic::Count | SinkLogic::Null => 0.0,
+            SinkLogic::Count | SinkLogic::Null => {}
             SinkLogic::Throttle { bytes, chunks } => {
-                let b = bytes
-                    .as_mut()
-                    .map_or(0.0, |p| p.delay_ms(len as u64, now_ms));
+                let b = bytes.as_mut().map_or(0.0, |p| p.delay_ms(len, now_ms));
                 let c = chunks.as_mut().map_or(0.0, |p| p.delay_ms(1, now_ms));
-                b.max(c)
+                return Ok(b.max(c));
             }
+            SinkLogic::Digest { hasher, .. } => hasher.update(data),
+            SinkLogic::Preview { cap, tail } => {
+                let keep = &data[data.len().saturating_sub(*cap)..];
+                let overflow = (tail.len() + keep.len()).saturating_sub(*cap);
+                tail.drain(..overflow);
+                tail.extend(keep);
+            }
+            SinkLogic::Collect { max, total } => {
+                if *total + len > *max {
+                    return Err(Error::LimitExceeded {
+                        stage: "collect",
+                        option: "maxBytes",
+                        limit: *max,
+                        offset: *max,
+                    });
+                }
+                *total += len;
+            }
+        }
+        Ok(0.0)
+    }
+
+    /// The input ended.
+    pub fn close(&mut self) {
+        if let SinkLogic::Digest { hasher, hex } = self {
+            *hex = Some(digest::hex(&std::mem::take(hasher).finalize()));
+        }
+    }
+
+    /// What the sink has to show: the digest once closed, the preview text.
+    pub fn result(&self) -> Option<String> {
+        match self {
+            SinkLogic::Digest { hex, .. } => hex.clone(),
+            SinkLogic::Preview { tail, .. } => {
+                let (a, b) = tail.as_slices();
+                let bytes = [a, b].concat();
+                // The cut may fall inside a character: skip its tail bytes.
+                let start = bytes
+                    .iter()
+                    .take(3)
+                    .take_while(|&&b| b & 0xC0 == 0x80)
+                    .count();
+                Some(String::from_utf8_lossy(&bytes[start..]).into_owned())
+            }
+            _ => None,
         }
     }
 }
@@ -73,14 +155,5 @@ mod tests {
         assert_eq!(p.delay_ms(500, 500.0), 500.0);
         // A late writer owes nothing.
         assert_eq!(p.delay_ms(100, 5000.0), 0.0);
-    }
-
-    #[test]
-    fn throttle_takes_the_slower_limit() {
-        let mut t = SinkLogic::Throttle {
-            bytes: Some(Pacer::new(1000.0)),
-            chunks: Some(Pacer::new(1.0)),
-        };
-        assert_eq!(t.write_delay_ms(10, 0.0), 1000.0);
     }
 }

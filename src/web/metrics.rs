@@ -43,6 +43,8 @@ pub struct StageHandle {
     error: RefCell<Option<String>>,
     /// What the stage concluded at the end (a digest), if anything.
     result: RefCell<Option<String>>,
+    /// A JS value the stage made for the user (a `Blob`), by property name.
+    artifact: RefCell<Option<(&'static str, JsValue)>>,
     /// A source's controller, whose `desiredSize` gives its queue level.
     source_controller: RefCell<Option<ReadableStreamDefaultController>>,
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
@@ -60,6 +62,7 @@ impl StageHandle {
             phase: Cell::new(Phase::Idle),
             error: RefCell::new(None),
             result: RefCell::new(None),
+            artifact: RefCell::new(None),
             source_controller: RefCell::new(None),
             queued: RefCell::new(None),
             total_bytes,
@@ -91,6 +94,10 @@ impl StageHandle {
 
     pub fn set_result(&self, result: Option<String>) {
         *self.result.borrow_mut() = result;
+    }
+
+    pub fn set_artifact(&self, name: &'static str, value: JsValue) {
+        *self.artifact.borrow_mut() = Some((name, value));
     }
 
     pub fn phase(&self) -> Phase {
@@ -171,6 +178,9 @@ impl StageHandle {
         }
         if let Some(r) = self.result.borrow().as_ref() {
             put("result", JsValue::from_str(r));
+        }
+        if let Some((name, value)) = self.artifact.borrow().as_ref() {
+            put(name, value.clone());
         }
         if let Some(e) = self.error.borrow().as_ref() {
             put("error", JsValue::from_str(e));

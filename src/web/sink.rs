@@ -6,12 +6,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{JsString, Uint8Array};
+use js_sys::{Array, JsString, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::WritableStreamDefaultController;
+use web_sys::{Blob, WritableStreamDefaultController};
 
 use crate::core::sink::SinkLogic;
+use crate::web::error::to_js;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
 use crate::web::sys::{performance_now, sleep};
 
@@ -23,27 +24,50 @@ const MIN_DELAY_MS: f64 = 1.0;
 pub struct SinkStage {
     handle: Rc<StageHandle>,
     logic: RefCell<SinkLogic>,
+    /// `collect`'s chunks, kept as the JS values they arrived as.
+    parts: Option<Array>,
+    /// Where chunks are copied into wasm for sinks that read the bytes.
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl SinkStage {
     pub fn new(handle: Rc<StageHandle>, logic: SinkLogic) -> Self {
+        let parts = matches!(logic, SinkLogic::Collect { .. }).then(Array::new);
         SinkStage {
             handle,
             logic: RefCell::new(logic),
+            parts,
+            scratch: RefCell::new(Vec::new()),
         }
     }
 }
 
-/// Bytes in a chunk: a byte array's length, a string's UTF-8 length, 0 for
-/// anything else (records are counted as chunks).
-fn chunk_bytes(chunk: &JsValue) -> u64 {
-    if let Some(a) = chunk.dyn_ref::<Uint8Array>() {
-        return u64::from(a.length());
+/// A chunk's bytes: a byte array's, a string's UTF-8. Anything else (a
+/// record) has none; it counts as a chunk.
+enum ChunkBytes {
+    Array(Uint8Array),
+    Text(String),
+    None,
+}
+
+impl ChunkBytes {
+    fn of(chunk: &JsValue) -> Self {
+        if let Some(a) = chunk.dyn_ref::<Uint8Array>() {
+            ChunkBytes::Array(a.clone())
+        } else if let Some(s) = chunk.dyn_ref::<JsString>() {
+            ChunkBytes::Text(String::from(s))
+        } else {
+            ChunkBytes::None
+        }
     }
-    if let Some(s) = chunk.dyn_ref::<JsString>() {
-        return String::from(s).len() as u64;
+
+    fn len(&self) -> u64 {
+        match self {
+            ChunkBytes::Array(a) => u64::from(a.length()),
+            ChunkBytes::Text(s) => s.len() as u64,
+            ChunkBytes::None => 0,
+        }
     }
-    0
 }
 
 #[wasm_bindgen]
@@ -53,33 +77,67 @@ impl SinkStage {
     }
 
     /// Returns `undefined`, or a promise when the write must take time.
-    pub fn write(&self, chunk: JsValue) -> JsValue {
+    ///
+    /// # Errors
+    ///
+    /// `collect` past its `maxBytes`: the stream errors, naming the offset.
+    pub fn write(&self, chunk: JsValue) -> Result<JsValue, JsValue> {
         self.handle.running();
-        let len = chunk_bytes(&chunk);
+        let bytes = ChunkBytes::of(&chunk);
+        let len = bytes.len();
         {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;
             c.bytes_in += len;
         }
-        let delay = self
-            .logic
-            .borrow_mut()
-            .write_delay_ms(len as usize, performance_now());
+        let mut logic = self.logic.borrow_mut();
+        let mut scratch = self.scratch.borrow_mut();
+        let data: &[u8] = match &bytes {
+            _ if !logic.wants_bytes() => &[],
+            ChunkBytes::Array(a) => {
+                scratch.resize(a.length() as usize, 0);
+                a.copy_to(&mut scratch);
+                &scratch
+            }
+            ChunkBytes::Text(s) => s.as_bytes(),
+            ChunkBytes::None => &[],
+        };
+        let delay = match logic.write(len, data, performance_now()) {
+            Ok(delay) => delay,
+            Err(e) => {
+                self.handle.end(Phase::Errored, Some(e.to_string()));
+                return Err(to_js(&e));
+            }
+        };
+        if let Some(parts) = &self.parts {
+            parts.push(&chunk);
+        }
         if delay < MIN_DELAY_MS {
             self.handle.counters.borrow_mut().finished += 1;
-            return JsValue::UNDEFINED;
+            return Ok(JsValue::UNDEFINED);
         }
         let handle = Rc::clone(&self.handle);
-        future_to_promise(async move {
+        Ok(future_to_promise(async move {
             JsFuture::from(sleep(delay)).await?;
             handle.counters.borrow_mut().finished += 1;
             Ok(JsValue::UNDEFINED)
         })
-        .into()
+        .into())
     }
 
-    pub fn close(&self) {
+    /// # Errors
+    ///
+    /// Only if the browser refuses to make the `Blob`.
+    pub fn close(&self) -> Result<(), JsValue> {
+        let mut logic = self.logic.borrow_mut();
+        logic.close();
+        self.handle.set_result(logic.result());
+        if let Some(parts) = &self.parts {
+            let blob = Blob::new_with_buffer_source_sequence(parts)?;
+            self.handle.set_artifact("blob", blob.into());
+        }
         self.handle.end(Phase::Done, None);
+        Ok(())
     }
 
     pub fn abort(&self, reason: JsValue) {
@@ -88,6 +146,10 @@ impl SinkStage {
     }
 
     pub fn snapshot(&self) -> JsValue {
+        // A preview shows its text while the stream runs.
+        if matches!(*self.logic.borrow(), SinkLogic::Preview { .. }) {
+            self.handle.set_result(self.logic.borrow().result());
+        }
         self.handle.snapshot()
     }
 }

@@ -2,6 +2,7 @@
 // its UI in headless Chromium.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot, startServer } from "../../scripts/serve.mjs";
@@ -79,6 +80,32 @@ test("transforms can be added, reordered and removed", async () => {
   assert.deepEqual(await kinds(), ["identity", "uppercase", "split-lines"]);
   await page.click("[aria-label='Remove Transform 2']");
   assert.deepEqual(await kinds(), ["identity", "split-lines"]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("sinks show their results: a digest, a preview, a download", async () => {
+  const { page, problems } = await openPage();
+  await page.fill("#source-count", "3");
+  await page.selectOption("#sink-kind", "digest");
+  await page.click("#run");
+  await page.locator("#report .result", { hasText: "done" }).waitFor();
+  // Checked against Node's own SHA-256 of the same text.
+  const digest = await page.locator("#report .result-digest").textContent();
+  assert.equal(digest, createHash("sha256").update("CHUNK 0\nCHUNK 1\nCHUNK 2\n").digest("hex"));
+
+  await page.selectOption("#sink-kind", "preview");
+  await page.click("#run");
+  await page.locator("#report .result", { hasText: "done" }).waitFor();
+  assert.equal(await page.locator("#report pre.preview").textContent(), "CHUNK 0\nCHUNK 1\nCHUNK 2\n");
+
+  await page.selectOption("#sink-kind", "collect");
+  await page.click("#run");
+  const link = page.locator("#report a.download");
+  await link.waitFor();
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  const saved = await readFile(await download.path(), "utf8");
+  assert.equal(saved, "CHUNK 0\nCHUNK 1\nCHUNK 2\n");
   assert.deepEqual(problems, []);
   await page.close();
 });

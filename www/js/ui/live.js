@@ -10,15 +10,28 @@ function cell(text, className) {
   return td;
 }
 
+// A link that saves `blob`; its object URL is revoked when the next run
+// replaces the report.
+function downloadLink(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.className = "download";
+  a.textContent = `Download ${name} (${formatBytes(blob.size)})`;
+  return a;
+}
+
 export class LiveView {
   constructor(table, report) {
     this.body = table.querySelector("tbody");
     this.report = report;
     this.previous = null;
     this.rates = [];
+    this.downloadName = "pipewright-output.bin";
   }
 
   reset() {
+    for (const a of this.report.querySelectorAll("a.download")) URL.revokeObjectURL(a.href);
     this.body.replaceChildren();
     this.report.replaceChildren();
     this.previous = null;
@@ -83,7 +96,16 @@ export class LiveView {
     add("Bytes at the sink", formatCount(report.totals.bytes), "total-bytes");
     add("Average rate", formatRate(seconds > 0 ? report.totals.bytes / seconds : 0));
     add("Wasm memory", formatBytes(report.wasmMemoryBytes));
-    this.report.replaceChildren(dl);
+    const extras = [];
+    for (const stage of report.stages) {
+      if (stage.result !== undefined && stage.kind === "preview") {
+        extras.push(Object.assign(document.createElement("pre"), { className: "preview", textContent: stage.result }));
+      } else if (stage.result !== undefined) {
+        add(`${stage.kind} result`, stage.result, `result-${stage.kind}`);
+      }
+      if (stage.blob) extras.push(downloadLink(stage.blob, this.downloadName));
+    }
+    this.report.replaceChildren(dl, ...extras);
   }
 
   failed(error, aborted) {
