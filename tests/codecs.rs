@@ -244,6 +244,34 @@ fn garbage_and_corruption_are_errors_with_an_offset() {
 }
 
 #[test]
+fn corrupt_data_gives_the_same_good_output_and_error_on_any_chunking() {
+    let input = lorem(3_000);
+    let mut gz = ok("gzip", json!({ "level": 1 }), &input);
+    let middle = gz.len() / 2;
+    gz[middle] ^= 0x55;
+    let out = same_every_way("gunzip", json!({}), &gz);
+    assert!(
+        matches!(
+            out.error,
+            Some(Error::Codec {
+                stage: "gunzip",
+                ..
+            })
+        ),
+        "{:?}",
+        out.error
+    );
+    // No prefix check here: a flipped bit can inflate to wrong literals
+    // before zlib meets a structural fault; only the member's CRC-32 at its
+    // end can tell, and that is the error a stream then gets.
+    let mut z = ok("deflate", json!({ "format": "deflate-raw" }), &input);
+    let middle = z.len() / 2;
+    z[middle] ^= 0x55;
+    let out = same_every_way("inflate", json!({ "format": "deflate-raw" }), &z);
+    assert!(out.error.is_some());
+}
+
+#[test]
 fn trailing_data_is_an_error() {
     let input = lorem(10_000);
     let mut gz = ok("gzip", json!({}), &input);

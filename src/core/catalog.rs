@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
+use crate::core::b64::{Base64Decoder, Base64Encoder, Variant};
 use crate::core::compress::{Decoder, Encoder, Format};
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
@@ -137,6 +138,15 @@ fn deflate_format() -> ParamSpec {
     )
 }
 
+fn base64_variant() -> ParamSpec {
+    ParamSpec::choice(
+        "variant",
+        "standard",
+        &["standard", "url"],
+        "\"standard\": + and / with = padding; \"url\": - and _ without padding.",
+    )
+}
+
 /// A stage that spends real CPU per byte, worth a Worker.
 fn cpu(info: StageInfo) -> StageInfo {
     StageInfo {
@@ -265,6 +275,22 @@ fn build_catalog() -> Vec<StageInfo> {
             vec![],
             (Some(Bytes), Some(Text)),
         )),
+        entry(
+            "base64-encode",
+            Transform,
+            "Base64 encode",
+            "Bytes to base64 text: standard (padded) or URL-safe (unpadded).",
+            vec![base64_variant()],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "base64-decode",
+            Transform,
+            "Base64 decode",
+            "Base64 text to bytes; whitespace is skipped, padding optional; a bad character is an error naming its offset.",
+            vec![base64_variant()],
+            (Some(Bytes), Some(Bytes)),
+        ),
         entry(
             "head",
             Transform,
@@ -405,6 +431,8 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "base64-encode" => Box::new(Base64Encoder::new(Variant::from_name(o.str("variant")))),
+        "base64-decode" => Box::new(Base64Decoder::new(Variant::from_name(o.str("variant")))),
         _ => Box::new(Identity),
     }
 }

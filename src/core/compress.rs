@@ -8,7 +8,7 @@ use flate2::{
     Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status as ZStatus,
 };
 
-use crate::core::{Error, Progress, Shape, Status, Transform};
+use crate::core::{Deferred, Error, Progress, Shape, Status, Transform};
 
 /// A container format, named as `CompressionStream` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +198,7 @@ pub struct Decoder {
     /// Whether the current member (or stream) reached its end.
     ended: bool,
     members: u64,
+    deferred: Deferred,
 }
 
 impl Decoder {
@@ -209,6 +210,7 @@ impl Decoder {
             base: 0,
             ended: false,
             members: 0,
+            deferred: Deferred::default(),
         }
     }
 
@@ -243,6 +245,7 @@ impl Transform for Decoder {
     }
 
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        self.deferred.check()?;
         if input.is_empty() {
             return Ok(progress(0, 0, Status::NeedInput));
         }
@@ -260,7 +263,7 @@ impl Transform for Decoder {
         let result = self.z.decompress(input, output, FlushDecompress::None);
         let (c, w) = (self.z.total_in() - in0, self.z.total_out() - out0);
         match result {
-            Err(e) => {
+            Err(_) => {
                 // A bad header right after a finished member is not a second
                 // member: it is data after the end.
                 if self.members > 0 && self.z.total_in() < 10 {
@@ -269,11 +272,17 @@ impl Transform for Decoder {
                         offset: self.base,
                     });
                 }
-                Err(Error::Codec {
+                // zlib-rs words the same fault differently depending on how
+                // the input was fed ("invalid distance too far back" one way,
+                // "repeated call with bad state" another), so the message
+                // names the format, and the offset says where.
+                let error = Error::Codec {
                     stage: self.kind,
                     offset: self.offset(),
-                    detail: e.message().unwrap_or("invalid data").to_string(),
-                })
+                    detail: format!("this is not {}, or it is corrupt", self.format.what()),
+                };
+                // What inflated before the fault in this call is good output.
+                self.deferred.defer(error, c as usize, w as usize)
             }
             Ok(ZStatus::StreamEnd) => {
                 self.ended = true;

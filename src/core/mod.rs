@@ -2,6 +2,7 @@
 //! pipeline specs. Nothing here knows about JavaScript, so `cargo test` runs it
 //! natively.
 
+pub mod b64;
 pub mod catalog;
 pub mod compress;
 pub mod digest;
@@ -17,4 +18,4 @@ pub mod text;
 pub mod transform;
 
 pub use error::{Error, OptionProblem};
-pub use transform::{Driver, Flow, Piece, Progress, Shape, Status, Transform};
+pub use transform::{Deferred, Driver, Flow, Piece, Progress, Shape, Status, Transform};

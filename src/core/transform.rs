@@ -65,8 +65,11 @@ pub trait Transform {
     ///
     /// # Errors
     ///
-    /// Bad data, naming the stage and the position. After an error the
-    /// transform must not be fed again.
+    /// Bad data, naming the stage and the position. An error carries no
+    /// progress, so a transform that finds bad data after writing output in
+    /// the same call returns that progress first and the error on the next
+    /// call ([`Deferred`] does this). After an error the transform must not
+    /// be fed again.
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error>;
 
     /// Writes whatever the end of input releases (a held byte, a last record).
@@ -85,6 +88,37 @@ pub trait Transform {
     /// A result worth showing once the stream ended (a digest), for metrics.
     fn result(&self) -> Option<String> {
         None
+    }
+}
+
+/// An error found after good output was written in the same call, held back
+/// so that the output is handed on first (see [`Transform::transform`]).
+#[derive(Debug, Default)]
+pub struct Deferred(Option<Error>);
+
+impl Deferred {
+    /// The held error, if any: return it before doing anything else.
+    pub fn check(&mut self) -> Result<(), Error> {
+        self.0.take().map_or(Ok(()), Err)
+    }
+
+    /// Returns `error` now if nothing was written, else the progress now
+    /// and the error on the next call.
+    pub fn defer(
+        &mut self,
+        error: Error,
+        consumed: usize,
+        written: usize,
+    ) -> Result<Progress, Error> {
+        if written == 0 {
+            return Err(error);
+        }
+        self.0 = Some(error);
+        Ok(Progress {
+            consumed,
+            written,
+            status: Status::OutputFull,
+        })
     }
 }
 
