@@ -684,3 +684,74 @@ async fn preview_shows_the_end_of_the_stream() {
     assert_eq!(text.len(), 1024);
     assert!(text.ends_with("Chunk 999\n"));
 }
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = recordsRoundTrip)]
+    async fn records_round_trip(
+        records: &Array,
+        stringify: &TransformStream,
+        parse: &TransformStream,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = jsonText)]
+    fn json_text(value: &JsValue) -> String;
+}
+
+#[wasm_bindgen_test]
+async fn ndjson_parse_yields_js_objects() {
+    let t = create_transform("ndjson-parse", JsValue::UNDEFINED).unwrap();
+    let out: Array = write_and_read(
+        &t,
+        Array::of2(&bytes("{\"name\":\"Ada\",\"n\":1}\n\n[1,"), &bytes("2]\n")),
+    )
+    .await
+    .unwrap()
+    .unchecked_into();
+    assert_eq!(out.length(), 2);
+    assert_eq!(string(&out.get(0), "name"), "Ada");
+    assert!(Array::is_array(&out.get(1)));
+    assert_eq!(json_text(&out.into()), r#"[{"name":"Ada","n":1},[1,2]]"#);
+}
+
+#[wasm_bindgen_test]
+async fn records_round_trip_through_stringify_and_parse() {
+    let records: Array =
+        opts(r#"[{"a":1,"s":"line\nbreak é"},{"nested":{"x":[true,null]}},"plain",42]"#)
+            .unchecked_into();
+    let stringify = create_transform("ndjson-stringify", JsValue::UNDEFINED).unwrap();
+    let parse = create_transform("ndjson-parse", JsValue::UNDEFINED).unwrap();
+    let back = records_round_trip(&records, &stringify, &parse).await;
+    assert_eq!(json_text(&back), json_text(&records.into()));
+}
+
+#[wasm_bindgen_test]
+async fn a_record_that_is_not_json_errors_naming_it() {
+    let t = create_transform("ndjson-stringify", JsValue::UNDEFINED).unwrap();
+    let f = js_sys::Function::new_no_args("return 1");
+    let err = write_and_read(&t, Array::of2(&opts("{\"ok\":true}"), &f))
+        .await
+        .expect_err("a function is not a record");
+    assert_eq!(
+        error_message(&err),
+        "ndjson-stringify: chunk 1 is a function; expected a JSON-serialisable record"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn tolerant_parsing_counts_skipped_records_then_fails_past_the_limit() {
+    let t = create_transform("ndjson-parse", opts(r#"{"maxErrors":2}"#)).unwrap();
+    let out: Array = write_and_read(&t, Array::of1(&bytes("1\nbad\n2\nworse\n3\n")))
+        .await
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(json_text(&out.into()), "[1,2,3]");
+    assert_eq!(num(&stage_metrics(&t), "rejected"), 2.0);
+
+    let t = create_transform("ndjson-parse", opts(r#"{"maxErrors":1}"#)).unwrap();
+    let err = write_and_read(&t, Array::of1(&bytes("1\nbad\n2\nworse\n3\n")))
+        .await
+        .expect_err("two bad, one allowed");
+    assert_eq!(string(&err, "stage"), "ndjson-parse");
+    assert_eq!(num(&err, "line"), 4.0);
+    assert!(error_message(&err).contains("2 bad records, more than maxErrors (1)"));
+}

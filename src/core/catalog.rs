@@ -10,6 +10,7 @@ use crate::core::b64::{Base64Decoder, Base64Encoder, Variant};
 use crate::core::compress::{Decoder, Encoder, Format};
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
+use crate::core::ndjson::{NdjsonParse, NdjsonStringify};
 use crate::core::options::{Options, ParamSpec};
 use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
@@ -144,6 +145,17 @@ fn base64_variant() -> ParamSpec {
         "standard",
         &["standard", "url"],
         "\"standard\": + and / with = padding; \"url\": - and _ without padding.",
+    )
+}
+
+/// Tolerant mode, shared by every record stage.
+fn max_errors() -> ParamSpec {
+    ParamSpec::int(
+        "maxErrors",
+        0,
+        0,
+        MAX_SAFE,
+        "Bad records to skip and count before failing; 0 fails on the first.",
     )
 }
 
@@ -292,6 +304,25 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Bytes), Some(Bytes)),
         ),
         entry(
+            "ndjson-parse",
+            Transform,
+            "NDJSON parse",
+            "One JSON value per line in, one record (a JS value) out: object mode. Blank lines are skipped.",
+            vec![
+                ParamSpec::int("maxLineBytes", 1 << 20, 1, 1 << 30, "The longest line allowed, in bytes."),
+                max_errors(),
+            ],
+            (Some(Bytes), Some(Records)),
+        ),
+        entry(
+            "ndjson-stringify",
+            Transform,
+            "NDJSON stringify",
+            "Records in, one line of JSON each out.",
+            vec![],
+            (Some(Records), Some(Bytes)),
+        ),
+        entry(
             "head",
             Transform,
             "Head",
@@ -431,6 +462,8 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "ndjson-parse" => Box::new(NdjsonParse::new(o.u64("maxLineBytes"), o.u64("maxErrors"))),
+        "ndjson-stringify" => Box::new(NdjsonStringify),
         "base64-encode" => Box::new(Base64Encoder::new(Variant::from_name(o.str("variant")))),
         "base64-decode" => Box::new(Base64Decoder::new(Variant::from_name(o.str("variant")))),
         _ => Box::new(Identity),

@@ -81,6 +81,25 @@ pub enum Error {
     #[error("{stage}: unexpected data after the end of the stream, at byte {offset}")]
     TrailingData { stage: &'static str, offset: u64 },
 
+    /// A record that is not what the stage needs.
+    #[error("{stage}: line {line} (starting at byte {offset}) is not a valid record: {detail}")]
+    BadRecord {
+        stage: &'static str,
+        line: u64,
+        offset: u64,
+        detail: String,
+    },
+
+    /// Tolerant mode gave up: more bad records than `maxErrors`.
+    #[error("{stage}: {count} bad records, more than maxErrors ({max}); the last, line {line}: {detail}")]
+    TooManyBadRecords {
+        stage: &'static str,
+        count: u64,
+        max: u64,
+        line: u64,
+        detail: String,
+    },
+
     /// A stream longer than a stage's limit allows.
     #[error("{stage}: the stream passes {option} ({limit}) at byte {offset}")]
     LimitExceeded {
@@ -111,7 +130,9 @@ impl Error {
             | Error::Codec { stage, .. }
             | Error::Truncated { stage, .. }
             | Error::TrailingData { stage, .. }
-            | Error::LimitExceeded { stage, .. } => Some(stage),
+            | Error::LimitExceeded { stage, .. }
+            | Error::BadRecord { stage, .. }
+            | Error::TooManyBadRecords { stage, .. } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }
@@ -119,7 +140,10 @@ impl Error {
     /// The 1-based line number of a data error, where it has one.
     pub fn line(&self) -> Option<u64> {
         match self {
-            Error::LineTooLong { line, .. } | Error::InvalidUtf8 { line, .. } => Some(*line),
+            Error::LineTooLong { line, .. }
+            | Error::InvalidUtf8 { line, .. }
+            | Error::BadRecord { line, .. }
+            | Error::TooManyBadRecords { line, .. } => Some(*line),
             _ => None,
         }
     }
@@ -132,7 +156,8 @@ impl Error {
             | Error::Codec { offset, .. }
             | Error::Truncated { offset, .. }
             | Error::TrailingData { offset, .. }
-            | Error::LimitExceeded { offset, .. } => Some(*offset),
+            | Error::LimitExceeded { offset, .. }
+            | Error::BadRecord { offset, .. } => Some(*offset),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@ pub mod compress;
 pub mod digest;
 pub mod error;
 pub mod lines;
+pub mod ndjson;
 pub mod options;
 pub mod pipeline;
 pub mod rng;

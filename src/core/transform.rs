@@ -85,6 +85,11 @@ pub trait Transform {
         false
     }
 
+    /// Records skipped as bad so far (tolerant mode), for metrics.
+    fn rejected(&self) -> u64 {
+        0
+    }
+
     /// A result worth showing once the stream ended (a digest), for metrics.
     fn result(&self) -> Option<String> {
         None
@@ -175,6 +180,11 @@ impl Driver {
 
     pub fn kind(&self) -> &'static str {
         self.transform.kind()
+    }
+
+    /// The transform's [`Transform::rejected`].
+    pub fn rejected(&self) -> u64 {
+        self.transform.rejected()
     }
 
     /// The transform's [`Transform::result`].

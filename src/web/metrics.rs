@@ -30,6 +30,8 @@ pub struct Counters {
     /// Chunks the stage has finished with; of the chunks its writable side
     /// accepted, the others are queued.
     pub finished: u64,
+    /// Records skipped as bad (tolerant mode).
+    pub rejected: u64,
 }
 
 /// Shared between a stage object (owned by its JS stream) and the pipeline
@@ -170,6 +172,7 @@ impl StageHandle {
         put("bytesIn", num(c.bytes_in));
         put("chunksOut", num(c.chunks_out));
         put("bytesOut", num(c.bytes_out));
+        put("rejected", num(c.rejected));
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));
         put("backpressured", JsValue::from_bool(self.backpressured()));

@@ -48,7 +48,7 @@ impl TransformStage {
         controller: &TransformStreamDefaultController,
         step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<R, Error>,
     ) -> Result<R, JsValue> {
-        let text = self.handle.info.output == Some(DataType::Text);
+        let output = self.handle.info.output;
         let mut failed: Option<JsValue> = None;
         let (mut chunks, mut bytes) = (0u64, 0u64);
         let mut emit = |piece: Piece<'_>| {
@@ -56,11 +56,18 @@ impl TransformStage {
                 return;
             }
             let (Piece::Bytes(b) | Piece::Record(b)) = piece;
-            let value: JsValue = if text {
-                // Text stages validate UTF-8 before they end a record.
-                JsValue::from_str(&String::from_utf8_lossy(b))
-            } else {
-                Uint8Array::from(b).into()
+            let value: JsValue = match output {
+                // Text and record stages check UTF-8 (and records, JSON)
+                // before they end a record, so neither conversion can fail.
+                Some(DataType::Text) => JsValue::from_str(&String::from_utf8_lossy(b)),
+                Some(DataType::Records) => match js_sys::JSON::parse(&String::from_utf8_lossy(b)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        failed = Some(e);
+                        return;
+                    }
+                },
+                _ => Uint8Array::from(b).into(),
             };
             chunks += 1;
             bytes += b.len() as u64;
@@ -72,9 +79,51 @@ impl TransformStage {
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_out += chunks;
         c.bytes_out += bytes;
+        c.rejected = self.driver.borrow().rejected();
         drop(c);
         let value = result.map_err(|e| self.fail(&e))?;
         failed.map_or(Ok(value), Err)
+    }
+
+    /// Feeds bytes to the driver; stops the stage when it has had enough.
+    fn push(
+        &self,
+        input: &[u8],
+        controller: &TransformStreamDefaultController,
+    ) -> Result<(), JsValue> {
+        if self.run(controller, |d, emit| d.push(input, emit))? == Flow::Enough {
+            // The stage wants no more input (`head`): close downstream
+            // normally, and error our writable side, which makes the pipe
+            // feeding us cancel its source.
+            self.end(controller)?;
+            controller.terminate();
+        }
+        Ok(())
+    }
+
+    /// Object mode in: a JS value becomes one line of JSON for the core.
+    fn transform_record(
+        &self,
+        chunk: &JsValue,
+        index: u64,
+        controller: &TransformStreamDefaultController,
+    ) -> Result<(), JsValue> {
+        // `JSON.stringify` throws on a BigInt or a cycle and gives undefined
+        // for a function or undefined: none of them is a record.
+        let Some(mut line) = js_sys::JSON::stringify(chunk)
+            .ok()
+            .and_then(|s| s.as_string())
+        else {
+            return Err(self.fail(&Error::BadChunk {
+                stage: self.handle.info.kind.to_string(),
+                chunk: index,
+                found: describe(chunk),
+                expected: "a JSON-serialisable record",
+            }));
+        };
+        line.push('\n');
+        self.handle.counters.borrow_mut().bytes_in += line.len() as u64;
+        self.push(line.as_bytes(), controller)
     }
 
     /// Ends the stage: the last output, the result for metrics, done.
@@ -108,6 +157,9 @@ impl TransformStage {
             c.finished += 1;
             c.chunks_in - 1
         };
+        if self.handle.info.input == Some(DataType::Records) {
+            return self.transform_record(&chunk, index, &controller);
+        }
         let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
             return Err(self.fail(&Error::BadChunk {
                 stage: self.handle.info.kind.to_string(),
@@ -139,14 +191,7 @@ impl TransformStage {
             drop(c);
             return controller.enqueue_with_chunk(&chunk);
         }
-        if self.run(&controller, |d, emit| d.push(&scratch, emit))? == Flow::Enough {
-            // The stage wants no more input (`head`): close downstream
-            // normally, and error our writable side, which makes the pipe
-            // feeding us cancel its source.
-            self.end(&controller)?;
-            controller.terminate();
-        }
-        Ok(())
+        self.push(&scratch, &controller)
     }
 
     /// # Errors

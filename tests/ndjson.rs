@@ -1,0 +1,146 @@
+//! ndjson-parse: records, blank lines, bad lines, tolerant mode.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{build, same_every_way};
+use pipewright::core::Error;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn records(out: &common::Outcome) -> Vec<Value> {
+    out.records
+        .iter()
+        .map(|r| serde_json::from_slice(r).expect("records are JSON"))
+        .collect()
+}
+
+#[test]
+fn each_line_is_one_record_and_blank_lines_are_skipped() {
+    let input = b"{\"a\":1}\n\n[1,2]\r\n  \n\"text\"\n{\"last\":true}";
+    let out = same_every_way("ndjson-parse", json!({}), input);
+    assert_eq!(out.error, None);
+    assert_eq!(
+        records(&out),
+        vec![
+            json!({"a":1}),
+            json!([1, 2]),
+            json!("text"),
+            json!({"last": true})
+        ]
+    );
+}
+
+#[test]
+fn a_bad_line_is_an_error_with_its_number_after_the_good_records() {
+    let input = b"{\"ok\":1}\n{\"ok\":2}\n{\"broken\": }\n{\"never\":1}\n";
+    let out = same_every_way("ndjson-parse", json!({}), input);
+    assert_eq!(records(&out), vec![json!({"ok":1}), json!({"ok":2})]);
+    let e = out.error.expect("line 3 is not JSON");
+    assert!(
+        matches!(
+            e,
+            Error::BadRecord {
+                stage: "ndjson-parse",
+                line: 3,
+                offset: 18,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("ndjson-parse: line 3 (starting at byte 18) is not a valid record: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn tolerant_mode_skips_and_counts_then_fails_past_the_limit() {
+    let input = b"1\nx\n2\ny\n3\n";
+    let out = same_every_way("ndjson-parse", json!({ "maxErrors": 2 }), input);
+    assert_eq!(
+        (records(&out), out.error),
+        (vec![json!(1), json!(2), json!(3)], None)
+    );
+    let mut d = pipewright::core::Driver::new(build("ndjson-parse", json!({ "maxErrors": 2 })));
+    d.push(input, &mut |_| {}).unwrap();
+    assert_eq!(d.rejected(), 2, "skipped bad lines are counted");
+
+    let out = same_every_way("ndjson-parse", json!({ "maxErrors": 1 }), input);
+    assert_eq!(records(&out), vec![json!(1), json!(2)]);
+    let e = out.error.expect("two bad lines, one allowed");
+    assert!(
+        matches!(
+            e,
+            Error::TooManyBadRecords {
+                count: 2,
+                max: 1,
+                line: 4,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e
+        .to_string()
+        .starts_with("ndjson-parse: 2 bad records, more than maxErrors (1); the last, line 4: "));
+}
+
+#[test]
+fn bad_input_kinds() {
+    // Empty input: no records, no error.
+    let out = same_every_way("ndjson-parse", json!({}), b"");
+    assert!(out.records.is_empty() && out.error.is_none());
+    // Truncated: a record cut in the middle.
+    let out = same_every_way("ndjson-parse", json!({}), b"{\"a\":1}\n{\"b\":");
+    assert!(matches!(out.error, Some(Error::BadRecord { line: 2, .. })));
+    // Garbage and invalid UTF-8 inside a string.
+    assert!(
+        same_every_way("ndjson-parse", json!({}), b"\x00\x01garbage")
+            .error
+            .is_some()
+    );
+    let out = same_every_way("ndjson-parse", json!({}), b"\"caf\xe9\"\n");
+    assert!(
+        matches!(
+            out.error,
+            Some(Error::InvalidUtf8 {
+                line: 1,
+                offset: 4,
+                ..
+            })
+        ),
+        "{:?}",
+        out.error
+    );
+    // A line over the limit.
+    let out = same_every_way(
+        "ndjson-parse",
+        json!({ "maxLineBytes": 8 }),
+        b"[1]\n[1,2,3,4,5]\n",
+    );
+    assert_eq!(
+        out.error,
+        Some(Error::LineTooLong {
+            stage: "ndjson-parse",
+            line: 2,
+            offset: 4,
+            max: 8
+        })
+    );
+}
+
+proptest! {
+    #[test]
+    fn parses_what_serde_json_writes(values in prop::collection::vec(any::<(i32, String, bool)>(), 0..20), chunk in 1usize..30) {
+        let records: Vec<Value> = values.iter().map(|(n, s, b)| json!({ "n": n, "s": s, "b": b })).collect();
+        let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+        let chunks: Vec<&[u8]> = text.as_bytes().chunks(chunk).collect();
+        let out = common::run("ndjson-parse", &json!({}), &chunks, 7);
+        prop_assert_eq!(out.error, None);
+        let got: Vec<Value> = out.records.iter().map(|r| serde_json::from_slice(r).unwrap()).collect();
+        prop_assert_eq!(got, records);
+    }
+}
