@@ -755,3 +755,30 @@ async fn tolerant_parsing_counts_skipped_records_then_fails_past_the_limit() {
     assert_eq!(num(&err, "line"), 4.0);
     assert!(error_message(&err).contains("2 bad records, more than maxErrors (1)"));
 }
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = csvToObjects)]
+    async fn csv_to_objects(
+        csv: &str,
+        a: &TransformStream,
+        b: &TransformStream,
+        chunk: f64,
+    ) -> JsValue;
+}
+
+#[wasm_bindgen_test]
+async fn csv_becomes_js_objects_keyed_by_the_header() {
+    let csv = "name,quote\r\nAda,\"Hello, \"\"world\"\"\nand more\"\r\nGrace,plain\r\n";
+    let out = csv_to_objects(
+        csv,
+        &create_transform("csv-to-ndjson", JsValue::UNDEFINED).unwrap(),
+        &create_transform("ndjson-parse", JsValue::UNDEFINED).unwrap(),
+        3.0,
+    )
+    .await;
+    assert_eq!(
+        json_text(&out),
+        r#"[{"name":"Ada","quote":"Hello, \"world\"\nand more"},{"name":"Grace","quote":"plain"}]"#
+    );
+}

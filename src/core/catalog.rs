@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use crate::core::b64::{Base64Decoder, Base64Encoder, Variant};
 use crate::core::compress::{Decoder, Encoder, Format};
+use crate::core::csv::CsvToNdjson;
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
 use crate::core::ndjson::{NdjsonParse, NdjsonStringify};
@@ -304,6 +305,18 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Bytes), Some(Bytes)),
         ),
         entry(
+            "csv-to-ndjson",
+            Transform,
+            "CSV to NDJSON",
+            "CSV with a header row in, one JSON object per record out (keys from the header); quoted fields may hold delimiters, newlines and doubled quotes.",
+            vec![
+                ParamSpec::choice("delimiter", ",", &[",", ";", "\t", "|"], "The field separator."),
+                ParamSpec::int("maxRecordBytes", 1 << 20, 16, 1 << 30, "The largest record allowed, in bytes."),
+                max_errors(),
+            ],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
             "ndjson-parse",
             Transform,
             "NDJSON parse",
@@ -464,6 +477,11 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
         "ndjson-parse" => Box::new(NdjsonParse::new(o.u64("maxLineBytes"), o.u64("maxErrors"))),
         "ndjson-stringify" => Box::new(NdjsonStringify),
+        "csv-to-ndjson" => Box::new(CsvToNdjson::new(
+            o.str("delimiter").bytes().next().unwrap_or(b','),
+            usize::try_from(o.u64("maxRecordBytes")).unwrap_or(usize::MAX),
+            o.u64("maxErrors"),
+        )),
         "base64-encode" => Box::new(Base64Encoder::new(Variant::from_name(o.str("variant")))),
         "base64-decode" => Box::new(Base64Decoder::new(Variant::from_name(o.str("variant")))),
         _ => Box::new(Identity),

@@ -1,0 +1,309 @@
+//! `csv-to-ndjson`: CSV (RFC 4180: quoted fields with delimiters, newlines
+//! and doubled quotes; LF or CRLF) in, one JSON object per record out, keyed
+//! by the header row. Parsing is `csv_core::Reader`; this module frames its
+//! records as NDJSON. A record whose field count differs from the header's
+//! is an error naming its line, unless tolerant (`maxErrors`).
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+use crate::core::{Deferred, Error, Progress, Shape, Status, Transform};
+
+const KIND: &str = "csv-to-ndjson";
+
+pub struct CsvToNdjson {
+    reader: Reader,
+    /// The current record's field bytes and field ends, as csv-core writes
+    /// them across calls.
+    fields: Vec<u8>,
+    nout: usize,
+    ends: Vec<usize>,
+    nend: usize,
+    header: Option<Vec<String>>,
+    in_record: bool,
+    record_line: u64,
+    record_offset: u64,
+    offset: u64,
+    max_record: usize,
+    max_errors: u64,
+    rejected: u64,
+    /// An NDJSON line waiting to go out, and how much of it has.
+    line: Vec<u8>,
+    written: usize,
+    ended: bool,
+    bom_checked: bool,
+    /// `BOM[replay..replay_len]` is a false start still to give csv-core.
+    replay: usize,
+    replay_len: usize,
+    deferred: Deferred,
+}
+
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+impl CsvToNdjson {
+    pub fn new(delimiter: u8, max_record: usize, max_errors: u64) -> Self {
+        CsvToNdjson {
+            reader: ReaderBuilder::new().delimiter(delimiter).build(),
+            fields: vec![0; max_record.clamp(1, 1024)],
+            nout: 0,
+            ends: vec![0; 64],
+            nend: 0,
+            header: None,
+            in_record: false,
+            record_line: 1,
+            record_offset: 0,
+            offset: 0,
+            max_record,
+            max_errors,
+            rejected: 0,
+            line: Vec::new(),
+            written: 0,
+            ended: false,
+            bom_checked: false,
+            replay: 0,
+            replay_len: 0,
+            deferred: Deferred::default(),
+        }
+    }
+
+    /// Drops a UTF-8 byte-order mark at the start of the stream, however it
+    /// is split across chunks (csv-core only strips one that arrives whole).
+    /// A false start is replayed to csv-core as data. Returns false while
+    /// undecided and the input is used up.
+    fn check_bom(&mut self, input: &[u8], i: &mut usize, eof: bool) -> bool {
+        while self.replay_len < 3 && input.get(*i) == Some(&BOM[self.replay_len]) {
+            self.replay_len += 1;
+            *i += 1;
+            self.offset += 1;
+        }
+        if self.replay_len == 3 {
+            self.replay_len = 0;
+        } else if *i == input.len() && !eof {
+            return false;
+        }
+        self.bom_checked = true;
+        true
+    }
+
+    fn bad(&mut self, detail: String) -> Result<(), Error> {
+        self.rejected += 1;
+        if self.max_errors == 0 {
+            return Err(Error::BadRecord {
+                stage: KIND,
+                line: self.record_line,
+                offset: self.record_offset,
+                detail,
+            });
+        }
+        if self.rejected > self.max_errors {
+            return Err(Error::TooManyBadRecords {
+                stage: KIND,
+                count: self.rejected,
+                max: self.max_errors,
+                line: self.record_line,
+                detail,
+            });
+        }
+        Ok(())
+    }
+
+    /// A whole record has been read: the header, an NDJSON line, or a bad
+    /// record.
+    fn record(&mut self) -> Result<(), Error> {
+        let (nout, nend) = (self.nout, self.nend);
+        self.nout = 0;
+        self.nend = 0;
+        self.in_record = false;
+        let text = match std::str::from_utf8(&self.fields[..nout]) {
+            Ok(text) => text,
+            Err(e) => {
+                let detail = format!("invalid UTF-8 at byte {} of its fields", e.valid_up_to());
+                return self.bad(detail);
+            }
+        };
+        let mut start = 0;
+        let values: Vec<&str> = self.ends[..nend]
+            .iter()
+            .map(|&end| {
+                let v = &text[start..end];
+                start = end;
+                v
+            })
+            .collect();
+        let Some(header) = &self.header else {
+            self.header = Some(values.iter().map(|s| s.to_string()).collect());
+            return Ok(());
+        };
+        if values.len() != header.len() {
+            let detail = format!(
+                "it has {} fields; the header has {}",
+                values.len(),
+                header.len()
+            );
+            return self.bad(detail);
+        }
+        self.line.clear();
+        self.line.push(b'{');
+        for (i, (key, value)) in header.iter().zip(&values).enumerate() {
+            if i > 0 {
+                self.line.push(b',');
+            }
+            // Writing JSON strings into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut self.line, key);
+            self.line.push(b':');
+            let _ = serde_json::to_writer(&mut self.line, value);
+        }
+        self.line.extend_from_slice(b"}\n");
+        self.written = 0;
+        Ok(())
+    }
+
+    /// Moves the pending line out; false when the output filled first.
+    fn flush_line(&mut self, output: &mut [u8], w: &mut usize) -> bool {
+        let n = (self.line.len() - self.written).min(output.len() - *w);
+        output[*w..*w + n].copy_from_slice(&self.line[self.written..self.written + n]);
+        self.written += n;
+        *w += n;
+        if self.written < self.line.len() {
+            return false;
+        }
+        self.line.clear();
+        self.written = 0;
+        true
+    }
+
+    /// Runs [`Self::parse`] and reports its progress, deferring an error
+    /// found after output was written (see `Transform::transform`).
+    fn step(&mut self, input: &[u8], output: &mut [u8], eof: bool) -> Result<Progress, Error> {
+        self.deferred.check()?;
+        let (mut i, mut w) = (0, 0);
+        match self.parse(input, output, eof, &mut i, &mut w) {
+            Ok(status) => Ok(Progress {
+                consumed: i,
+                written: w,
+                status,
+            }),
+            Err(e) => self.deferred.defer(e, i, w),
+        }
+    }
+
+    /// Parses as far as input and output allow; `eof` once input ended.
+    /// Advances `i` (consumed) and `w` (written) as it goes.
+    fn parse(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        eof: bool,
+        i: &mut usize,
+        w: &mut usize,
+    ) -> Result<Status, Error> {
+        loop {
+            if !self.flush_line(output, w) {
+                return Ok(Status::OutputFull);
+            }
+            if self.ended {
+                return Ok(Status::Finished);
+            }
+            if !eof && *i == input.len() {
+                return Ok(Status::NeedInput);
+            }
+            if !self.bom_checked && !self.check_bom(input, i, eof) {
+                return Ok(Status::NeedInput);
+            }
+            if !self.in_record {
+                // Skip blank lines here, keeping csv-core's line count, so the
+                // line a record starts on is known exactly.
+                while let Some(&b) = input
+                    .get(*i)
+                    .filter(|&&b| self.replay == self.replay_len && (b == b'\n' || b == b'\r'))
+                {
+                    if b == b'\n' {
+                        self.reader.set_line(self.reader.line() + 1);
+                    }
+                    *i += 1;
+                    self.offset += 1;
+                }
+                if !eof && *i == input.len() && self.replay == self.replay_len {
+                    return Ok(Status::NeedInput);
+                }
+                self.in_record = true;
+                self.record_line = self.reader.line();
+                self.record_offset = self.offset;
+            }
+            // Bytes held back while looking for a BOM go to csv-core first;
+            // they were counted in `offset` when they were consumed.
+            let replaying = self.replay < self.replay_len;
+            let src = if replaying {
+                &BOM[self.replay..self.replay_len]
+            } else {
+                &input[*i..]
+            };
+            let (res, nin, nout, nend) = self.reader.read_record(
+                src,
+                &mut self.fields[self.nout..],
+                &mut self.ends[self.nend..],
+            );
+            if replaying {
+                self.replay += nin;
+            } else {
+                *i += nin;
+                self.offset += nin as u64;
+            }
+            self.nout += nout;
+            self.nend += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    if self.fields.len() >= self.max_record {
+                        return Err(Error::LineTooLong {
+                            stage: KIND,
+                            line: self.record_line,
+                            offset: self.record_offset,
+                            max: self.max_record as u64,
+                        });
+                    }
+                    let grown = (self.fields.len() * 2).min(self.max_record);
+                    self.fields.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record => self.record()?,
+                ReadRecordResult::End => {
+                    self.ended = true;
+                    self.in_record = false;
+                }
+            }
+        }
+    }
+}
+
+impl Transform for CsvToNdjson {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::Bytes
+    }
+
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        // csv-core reads an empty input as the end of the data.
+        if input.is_empty() && self.line.is_empty() && self.replay == self.replay_len {
+            return Ok(Progress {
+                consumed: 0,
+                written: 0,
+                status: Status::NeedInput,
+            });
+        }
+        self.step(input, output, false)
+    }
+
+    fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
+        self.step(&[], output, true)
+    }
+
+    fn rejected(&self) -> u64 {
+        self.rejected
+    }
+}

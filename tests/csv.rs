@@ -1,0 +1,174 @@
+//! csv-to-ndjson against the `csv` crate, on tricky and generated input, on
+//! any chunking, and on bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{run, same_every_way};
+use pipewright::core::Error;
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// What the `csv` crate makes of `input`: one object per record.
+fn reference(input: &[u8], delimiter: u8) -> Vec<Value> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(input);
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            Value::Object(
+                header
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(Value::from))
+                    .collect::<Map<_, _>>(),
+            )
+        })
+        .collect()
+}
+
+fn ours(out: &common::Outcome) -> Vec<Value> {
+    out.bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
+        .collect()
+}
+
+const TRICKY: &[&str] = &[
+    "name,email\nAda,ada@example.com\nGrace,grace@example.com\n",
+    "a,b\r\n1,2\r\n3,4\r\n",
+    "a,b\n\"quoted, with comma\",\"line\nbreak\"\n\"doubled \"\"quotes\"\"\",x\n",
+    "a,b\n1,2",
+    "a,b\n\n1,2\n\n\n3,4\n",
+    "a,b\n,\n\"\",\"\"\n",
+    "\u{feff}k,v\nunicode é,日本\n",
+    "only,a,header\n",
+    "",
+];
+
+#[test]
+fn matches_the_csv_crate_on_tricky_input_and_any_chunking() {
+    for input in TRICKY {
+        let out = same_every_way("csv-to-ndjson", json!({}), input.as_bytes());
+        assert_eq!(out.error, None, "{input:?}");
+        if !input.is_empty() {
+            assert_eq!(ours(&out), reference(input.as_bytes(), b','), "{input:?}");
+        }
+    }
+}
+
+#[test]
+fn keys_follow_the_header_in_order() {
+    let out = same_every_way("csv-to-ndjson", json!({}), b"z,a,m\n1,2,3\n");
+    assert_eq!(out.bytes, b"{\"z\":\"1\",\"a\":\"2\",\"m\":\"3\"}\n");
+}
+
+#[test]
+fn other_delimiters() {
+    let input = b"a;b\n1;\"x;y\"\n";
+    let out = same_every_way("csv-to-ndjson", json!({ "delimiter": ";" }), input);
+    assert_eq!(ours(&out), reference(input, b';'));
+    let tsv = b"a\tb\n1\t2\n";
+    let out = same_every_way("csv-to-ndjson", json!({ "delimiter": "\t" }), tsv);
+    assert_eq!(ours(&out), vec![json!({"a":"1","b":"2"})]);
+}
+
+#[test]
+fn a_ragged_row_is_an_error_with_its_line_after_the_good_rows() {
+    let input = b"a,b\n1,2\n\n\"multi\nline\",3\n4,5,6\n7,8\n";
+    let out = same_every_way("csv-to-ndjson", json!({}), input);
+    assert_eq!(
+        ours(&out),
+        vec![json!({"a":"1","b":"2"}), json!({"a":"multi\nline","b":"3"})]
+    );
+    let e = out.error.expect("line 6 has three fields");
+    assert_eq!(
+        e.to_string(),
+        "csv-to-ndjson: line 6 (starting at byte 24) is not a valid record: it has 3 fields; the header has 2"
+    );
+}
+
+#[test]
+fn tolerant_mode_skips_ragged_rows_then_fails_past_the_limit() {
+    let input = b"a,b\n1,2\nx\n3,4\ny,y,y\n5,6\n";
+    let out = same_every_way("csv-to-ndjson", json!({ "maxErrors": 2 }), input);
+    assert_eq!(out.error, None);
+    assert_eq!(ours(&out).len(), 3);
+    let mut d =
+        pipewright::core::Driver::new(common::build("csv-to-ndjson", json!({ "maxErrors": 2 })));
+    d.push(input, &mut |_| {}).unwrap();
+    assert_eq!(d.rejected(), 2);
+    let out = same_every_way("csv-to-ndjson", json!({ "maxErrors": 1 }), input);
+    assert!(
+        matches!(
+            out.error,
+            Some(Error::TooManyBadRecords {
+                count: 2,
+                line: 5,
+                ..
+            })
+        ),
+        "{:?}",
+        out.error
+    );
+}
+
+#[test]
+fn bad_input_kinds() {
+    // Invalid UTF-8 in a field.
+    let out = same_every_way("csv-to-ndjson", json!({}), b"a\nok\nbad \xff\n");
+    assert!(
+        matches!(out.error, Some(Error::BadRecord { line: 3, .. })),
+        "{:?}",
+        out.error
+    );
+    // A record over the limit (an unclosed quote swallows the rest).
+    let mut big = b"a\n\"".to_vec();
+    big.extend(std::iter::repeat(b'x').take(100));
+    let out = run(
+        "csv-to-ndjson",
+        &json!({ "maxRecordBytes": 64 }),
+        &[&big],
+        usize::MAX,
+    );
+    assert!(
+        matches!(out.error, Some(Error::LineTooLong { line: 2, .. })),
+        "{:?}",
+        out.error
+    );
+    // Garbage that is still CSV: one column named by the first line.
+    let out = same_every_way("csv-to-ndjson", json!({}), b"\x01\x02\n\x03\n");
+    assert_eq!(out.error, None);
+}
+
+fn field() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z]{0,6}",
+        Just(",".to_string()),
+        Just("\"".to_string()),
+        Just("a\nb".to_string()),
+        Just("x\r\ny".to_string()),
+        Just("é".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn generated_csv_matches_the_csv_crate(rows in prop::collection::vec(prop::collection::vec(field(), 3), 1..12), chunk in 1usize..40) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["first", "second", "third"]).unwrap();
+        for r in &rows {
+            w.write_record(r).unwrap();
+        }
+        let data = w.into_inner().unwrap();
+        let chunks: Vec<&[u8]> = data.chunks(chunk).collect();
+        let out = run("csv-to-ndjson", &json!({}), &chunks, 5);
+        prop_assert_eq!(&out.error, &None);
+        prop_assert_eq!(ours(&out), reference(&data, b','));
+    }
+}
