@@ -127,7 +127,7 @@ fn bad_input_kinds() {
     );
     // A record over the limit (an unclosed quote swallows the rest).
     let mut big = b"a\n\"".to_vec();
-    big.extend(std::iter::repeat(b'x').take(100));
+    big.extend(std::iter::repeat_n(b'x', 100));
     let out = run(
         "csv-to-ndjson",
         &json!({ "maxRecordBytes": 64 }),
