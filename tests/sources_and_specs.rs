@@ -200,3 +200,72 @@ fn neighbours_whose_types_do_not_fit_are_named() {
         "`uppercase` takes bytes but `split-lines` (stages[0]) gives text"
     );
 }
+
+fn users(options: Value) -> Vec<u8> {
+    drain(source("users", options)).0
+}
+
+#[test]
+fn users_csv_reads_as_six_fields_per_record() {
+    let data = users(json!({ "count": 200, "seed": 3 }));
+    let mut rdr = csv::Reader::from_reader(&data[..]);
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["id", "name", "email", "company", "password", "createdAt"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 200);
+    assert_eq!(&rows[0][0], "1");
+    assert_eq!(&rows[199][0], "200");
+    assert!(rows
+        .iter()
+        .all(|r| r.len() == 6 && r[2].contains('@') && r[5].ends_with('Z')));
+    assert!(
+        rows.iter().any(|r| r[3].contains(',')),
+        "some company names need quoting"
+    );
+}
+
+#[test]
+fn users_ndjson_parses_and_does_not_depend_on_chunk_size() {
+    let data = users(json!({ "format": "ndjson", "count": 100, "seed": 9 }));
+    let records: Vec<Value> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 100);
+    assert_eq!(records[41]["id"], 42);
+    for kind_chunk in [1, 100, 1 << 20] {
+        let again =
+            users(json!({ "format": "ndjson", "count": 100, "seed": 9, "chunkSize": kind_chunk }));
+        assert_eq!(again, data, "chunkSize {kind_chunk}");
+    }
+    assert_ne!(
+        users(json!({ "format": "ndjson", "count": 100, "seed": 10 })),
+        data
+    );
+}
+
+#[test]
+fn users_bad_rate_makes_malformed_rows() {
+    let data = users(json!({ "format": "ndjson", "count": 1000, "badRate": 0.1 }));
+    let bad = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter(|l| serde_json::from_slice::<Value>(l).is_err())
+        .count();
+    assert!((50..150).contains(&bad), "about 10% bad, got {bad}");
+    let csv_data = users(json!({ "count": 1000, "badRate": 0.1 }));
+    let short = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(&csv_data[..])
+        .records()
+        .filter(|r| r.as_ref().unwrap().len() != 6)
+        .count();
+    assert!((50..150).contains(&short), "about 10% ragged, got {short}");
+    assert_eq!(
+        users(json!({ "count": 1000 })).len(),
+        users(json!({ "count": 1000, "badRate": 0 })).len()
+    );
+}

@@ -326,6 +326,14 @@ async fn high_water_mark_works_on_every_stage() {
         let o = opts(r#"{"highWaterMark":3}"#);
         match role.as_str() {
             "source" => {
+                // Small chunks, so every source has more than 3 to give.
+                let params: Array = get(&info, "params").unchecked_into();
+                let chunked = params.iter().any(|p| string(&p, "name") == "chunkSize");
+                let o = if chunked {
+                    opts(r#"{"highWaterMark":3,"chunkSize":16}"#)
+                } else {
+                    o
+                };
                 let s = create_source(&kind, o).unwrap();
                 wait(5.0).await;
                 let m = stage_metrics(&s);
@@ -780,5 +788,25 @@ async fn csv_becomes_js_objects_keyed_by_the_header() {
     assert_eq!(
         json_text(&out),
         r#"[{"name":"Ada","quote":"Hello, \"world\"\nand more"},{"name":"Grace","quote":"plain"}]"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn users_csv_through_tolerant_parsing_counts_what_it_skipped() {
+    let stages = run_ok(
+        r#"{"source":{"kind":"users","count":500,"badRate":0.1,"seed":4},
+            "stages":[{"kind":"csv-to-ndjson","maxErrors":500},{"kind":"ndjson-parse"}],
+            "sink":{"kind":"count"}}"#,
+    )
+    .await;
+    let rejected = num(&stages.get(1), "rejected");
+    assert!(
+        rejected > 10.0 && rejected < 100.0,
+        "about 10% skipped: {rejected}"
+    );
+    assert_eq!(
+        num(&stages.get(3), "chunksIn"),
+        500.0 - rejected,
+        "every good record arrives as an object"
     );
 }

@@ -17,6 +17,7 @@ use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
 use crate::core::text::{Identity, Uppercase};
+use crate::core::users::{UserFormat, Users};
 use crate::core::{Error, OptionProblem, Transform};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -216,6 +217,20 @@ fn build_catalog() -> Vec<StageInfo> {
             "Random bytes",
             "Seeded pseudo-random bytes (not for cryptography), exactly as many as asked for.",
             sized_source_params(),
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "users",
+            Source,
+            "Users",
+            "Seeded fake user records (id, name, email, company, password, createdAt) as CSV or NDJSON; badRate injects malformed rows.",
+            vec![
+                ParamSpec::choice("format", "csv", &["csv", "ndjson"], "CSV with a header row, or one JSON object per line."),
+                ParamSpec::int("count", 1000, 0, MAX_SAFE, "How many records."),
+                ParamSpec::int("seed", 1, 0, MAX_SAFE, "The same seed gives the same records."),
+                ParamSpec::num("badRate", 0.0, 0.0, 1.0, "Share of malformed rows, from 0 to 1."),
+                ParamSpec::int("chunkSize", 65_536, 1, 16 << 20, "About how many bytes per chunk (whole records)."),
+            ],
             (None, Some(Bytes)),
         ),
         entry(
@@ -449,6 +464,20 @@ pub fn build_source(kind: &str, o: &Options) -> Box<dyn Source> {
     match kind {
         "lorem" => Box::new(Lorem::new(o.u64("bytes"), chunk, o.u64("seed"))),
         "random" => Box::new(RandomBytes::new(o.u64("bytes"), chunk, o.u64("seed"))),
+        "users" => {
+            let format = if o.str("format") == "ndjson" {
+                UserFormat::Ndjson
+            } else {
+                UserFormat::Csv
+            };
+            Box::new(Users::new(
+                format,
+                o.u64("count"),
+                o.u64("seed"),
+                chunk,
+                o.f64("badRate"),
+            ))
+        }
         _ => Box::new(Counter::new(o.u64("count"))),
     }
 }

@@ -18,6 +18,7 @@ pub mod sink;
 pub mod source;
 pub mod text;
 pub mod transform;
+pub mod users;
 
 pub use error::{Error, OptionProblem};
 pub use transform::{Deferred, Driver, Flow, Piece, Progress, Shape, Status, Transform};
