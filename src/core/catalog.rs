@@ -220,6 +220,37 @@ fn build_catalog() -> Vec<StageInfo> {
             (None, Some(Bytes)),
         ),
         entry(
+            "file",
+            Source,
+            "File",
+            "A File or Blob the user picked, read slice by slice (never whole).",
+            vec![
+                ParamSpec::blob("file", "The File or Blob to read."),
+                ParamSpec::int("chunkSize", 65_536, 1, 16 << 20, "Bytes per chunk (the last may be shorter)."),
+            ],
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "fetch",
+            Source,
+            "Fetch",
+            "The body of a URL's response, as it arrives; a non-2xx status errors the stream with the status.",
+            vec![ParamSpec::string("url", "", "The URL to fetch.")],
+            (None, Some(Bytes)),
+        ),
+        entry(
+            "push",
+            Source,
+            "Push (no backpressure)",
+            "The no-backpressure lesson: enqueues text as fast as it can, ignoring desiredSize, until `bytes`. Its queue, and memory, grow without bound when downstream is slower.",
+            vec![
+                ParamSpec::int("bytes", 32 << 20, 0, 1 << 30, "Total bytes to push."),
+                ParamSpec::int("chunkSize", 65_536, 1, 16 << 20, "Bytes per chunk."),
+                ParamSpec::int("seed", 1, 0, MAX_SAFE, "Seed of the text."),
+            ],
+            (None, Some(Bytes)),
+        ),
+        entry(
             "users",
             Source,
             "Users",

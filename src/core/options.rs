@@ -18,6 +18,9 @@ pub enum ParamType {
     Boolean,
     String,
     Choice,
+    /// A `Blob`/`File`, supplied and checked by the web glue (JSON cannot
+    /// carry one); core validation leaves it alone.
+    Blob,
 }
 
 /// A parameter's default, as the catalogue shows it.
@@ -28,6 +31,8 @@ pub enum ParamDefault {
     Num(f64),
     Bool(bool),
     Str(&'static str),
+    /// No default: the option must be given (a `Blob`).
+    None,
 }
 
 impl ParamDefault {
@@ -37,6 +42,7 @@ impl ParamDefault {
             ParamDefault::Num(n) => Value::from(n),
             ParamDefault::Bool(b) => Value::from(b),
             ParamDefault::Str(s) => Value::from(s),
+            ParamDefault::None => Value::Null,
         }
     }
 }
@@ -90,6 +96,32 @@ impl ParamSpec {
             default: ParamDefault::Num(default),
             min: Some(min),
             max: Some(max),
+            choices: &[],
+            help,
+        }
+    }
+
+    /// A `Blob` the glue supplies.
+    pub const fn blob(name: &'static str, help: &'static str) -> Self {
+        ParamSpec {
+            name,
+            ty: ParamType::Blob,
+            default: ParamDefault::None,
+            min: None,
+            max: None,
+            choices: &[],
+            help,
+        }
+    }
+
+    /// A string.
+    pub const fn string(name: &'static str, default: &'static str, help: &'static str) -> Self {
+        ParamSpec {
+            name,
+            ty: ParamType::String,
+            default: ParamDefault::Str(default),
+            min: None,
+            max: None,
             choices: &[],
             help,
         }
@@ -162,6 +194,7 @@ impl ParamSpec {
                     ));
                 }
             }
+            ParamType::Blob => {}
             ParamType::String => {
                 if !value.is_string() {
                     return Err(fail(

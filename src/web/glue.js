@@ -68,6 +68,7 @@ export function snapshotOf(stream) {
 
 export function describe(value) {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   if (value instanceof ArrayBuffer) return "an ArrayBuffer";

@@ -108,20 +108,26 @@ impl StageHandle {
 
     /// Chunks waiting in the stage's queue now.
     pub fn queue(&self) -> f64 {
-        // A closed stream's desiredSize is 0, which would read as a full
-        // queue; an ended stage holds nothing.
-        if !matches!(self.phase.get(), Phase::Idle | Phase::Running) {
-            return 0.0;
-        }
+        let ended = !matches!(self.phase.get(), Phase::Idle | Phase::Running);
         match self.info.role {
             Role::Source => {
+                // A source that has closed may still hold chunks its reader
+                // has not taken (the push lesson), and desiredSize still tells
+                // while they drain. Once drained it reads 0, as does a queue
+                // exactly at its mark; for an ended source, read that as empty.
                 let desired = self
                     .source_controller
                     .borrow()
                     .as_ref()
                     .and_then(ReadableStreamDefaultController::desired_size);
-                desired.map_or(0.0, |d| (self.high_water_mark - d).max(0.0))
+                match desired {
+                    Some(d) if ended && d == 0.0 => 0.0,
+                    Some(d) => (self.high_water_mark - d).max(0.0),
+                    None => 0.0,
+                }
             }
+            // An ended transform or sink holds nothing.
+            Role::Transform | Role::Sink if ended => 0.0,
             Role::Transform | Role::Sink => {
                 let accepted = self
                     .queued

@@ -9,6 +9,7 @@ pub mod source;
 pub mod sys;
 pub mod transformer;
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Object};
@@ -16,7 +17,8 @@ use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::core::catalog::{self, Role, StageInfo};
-use crate::core::options::Options;
+use crate::core::options::{Options, ParamType};
+use crate::core::source::{Lorem, Source};
 use crate::core::{Driver, Error, OptionProblem};
 use metrics::StageHandle;
 
@@ -93,6 +95,9 @@ fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Erro
             Value::String(s)
         } else if v.is_null() {
             Value::Null
+        } else if v.is_instance_of::<web_sys::Blob>() {
+            // A `blob` param: the glue takes it from the object itself.
+            Value::Null
         } else {
             return Err(Error::BadOption {
                 stage: kind.to_string(),
@@ -117,15 +122,77 @@ fn resolve(
     catalog::resolve(role, kind, &options_map(kind, options)?)
 }
 
+/// The `Blob` a source's `blob` param names, taken from the JS options
+/// object (JSON cannot carry it); `Ok(None)` for sources without one.
+///
+/// # Errors
+///
+/// A `TypeError` naming the option when it is missing or not a `Blob`.
+pub(crate) fn blob_option(
+    info: &StageInfo,
+    options: &JsValue,
+) -> Result<Option<web_sys::Blob>, Error> {
+    let Some(param) = info.params.iter().find(|p| p.ty == ParamType::Blob) else {
+        return Ok(None);
+    };
+    let value = if options.is_object() {
+        js_sys::Reflect::get(options, &JsValue::from_str(param.name)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    value
+        .dyn_into::<web_sys::Blob>()
+        .map(Some)
+        .map_err(|v| Error::BadOption {
+            stage: info.kind.to_string(),
+            option: param.name.to_string(),
+            message: format!("must be a File or Blob, got {}", sys::describe(&v)),
+            problem: OptionProblem::Type,
+        })
+}
+
 pub(crate) fn build_source(
     info: &'static StageInfo,
     o: &Options,
-) -> (web_sys::ReadableStream, Rc<StageHandle>) {
-    let source = catalog::build_source(info.kind, o);
+    blob: Option<web_sys::Blob>,
+) -> Result<(web_sys::ReadableStream, Rc<StageHandle>), Error> {
+    use source::Producer;
+    let chunk = o.u64("chunkSize") as f64;
+    let (producer, total) = match (info.kind, blob) {
+        ("file", Some(blob)) => {
+            let size = blob.size();
+            let pos = Cell::new(0.0);
+            (Producer::File { blob, pos, chunk }, Some(size as u64))
+        }
+        ("fetch", _) => {
+            let url = o.str("url").to_string();
+            if url.is_empty() {
+                return Err(Error::BadOption {
+                    stage: "fetch".to_string(),
+                    option: "url".to_string(),
+                    message: "must be a URL, got an empty string".to_string(),
+                    problem: OptionProblem::Type,
+                });
+            }
+            let reader = RefCell::new(None);
+            (Producer::Fetch { url, reader }, None)
+        }
+        ("push", _) => {
+            let lorem = Lorem::new(o.u64("bytes"), chunk as usize, o.u64("seed"));
+            let total = lorem.total_bytes();
+            let source = RefCell::new(Box::new(lorem) as Box<dyn Source>);
+            (Producer::Push { source }, total)
+        }
+        _ => {
+            let source = catalog::build_source(info.kind, o);
+            let total = source.total_bytes();
+            (Producer::Generated(RefCell::new(source)), total)
+        }
+    };
     let hwm = o.f64("highWaterMark");
-    let handle = Rc::new(StageHandle::new(info, hwm, source.total_bytes()));
-    let stage = source::SourceStage::new(Rc::clone(&handle), source);
-    (sys::make_readable(stage, hwm), handle)
+    let handle = Rc::new(StageHandle::new(info, hwm, total));
+    let stage = source::SourceStage::new(Rc::clone(&handle), producer);
+    Ok((sys::make_readable(stage, hwm), handle))
 }
 
 pub(crate) fn build_transform(
@@ -158,7 +225,8 @@ pub(crate) fn build_sink(
 #[wasm_bindgen(js_name = createSource)]
 pub fn create_source(kind: &str, options: JsValue) -> Result<web_sys::ReadableStream, JsValue> {
     let (info, o) = resolve(Role::Source, kind, &options)?;
-    Ok(build_source(info, &o).0)
+    let blob = blob_option(info, &options)?;
+    Ok(build_source(info, &o, blob)?.0)
 }
 
 /// A native `TransformStream` whose transformer runs the Rust stage `kind`.

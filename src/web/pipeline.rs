@@ -17,7 +17,7 @@ use crate::core::pipeline::PipelineSpec;
 use crate::core::{Error, OptionProblem};
 use crate::web::metrics::StageHandle;
 use crate::web::sys::{console_error, performance_now, sleep};
-use crate::web::{build_sink, build_source, build_transform};
+use crate::web::{blob_option, build_sink, build_source, build_transform};
 
 const DEFAULT_METRICS_INTERVAL_MS: f64 = 100.0;
 
@@ -177,13 +177,26 @@ fn call_on_metrics(cb: &Function, snapshot: &JsValue) {
 /// when aborted.
 #[wasm_bindgen(js_name = runPipeline)]
 pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let spec = PipelineSpec::parse(&spec_json(&spec)?)?;
+    let spec_value = spec;
+    let spec = PipelineSpec::parse(&spec_json(&spec_value)?)?;
     let run = RunOptions::read(&options)?;
     if let Some(signal) = run.signal.as_ref().filter(|s| s.aborted()) {
         return Err(signal.reason());
     }
 
-    let (mut readable, source) = build_source(spec.source.info, &spec.source.options);
+    let raw_source = js_sys::Reflect::get(&spec_value, &JsValue::from_str("source"))
+        .unwrap_or(JsValue::UNDEFINED);
+    let blob = blob_option(spec.source.info, &raw_source).map_err(|e| match e {
+        Error::BadOption {
+            message, problem, ..
+        } => Error::Spec {
+            path: "source.file".to_string(),
+            message: format!("{message} (a spec given as JSON text cannot carry one)"),
+            problem,
+        },
+        other => other,
+    })?;
+    let (mut readable, source) = build_source(spec.source.info, &spec.source.options, blob)?;
     let mut handles = vec![source];
     for stage in &spec.stages {
         let (transform, handle) = build_transform(stage.info, &stage.options);

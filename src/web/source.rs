@@ -1,66 +1,241 @@
 //! The Rust object behind a source's `ReadableStream`
-//! (<https://streams.spec.whatwg.org/#underlying-source-api>). It produces a
-//! chunk only inside `pull()`, which the stream calls only while
-//! `desiredSize > 0` or a read is pending: that is what pull-based means.
+//! (<https://streams.spec.whatwg.org/#underlying-source-api>). Generated,
+//! `file` and `fetch` sources produce a chunk only inside `pull()`, which the
+//! stream calls only while `desiredSize > 0` or a read is pending: that is
+//! what pull-based means. `push` is the deliberate exception.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::Uint8Array;
+use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::ReadableStreamDefaultController;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
 
 use crate::core::source::Source;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
+use crate::web::sys::{fetch, sleep};
+
+/// Chunks the push source enqueues between yields to the event loop: enough
+/// to outrun any consumer, few enough to keep the page responsive.
+const PUSH_BURST: u32 = 32;
+
+/// Where a source's chunks come from.
+pub enum Producer {
+    /// A core generator (`counter`, `lorem`, `random`, `users`).
+    Generated(RefCell<Box<dyn Source>>),
+    /// A `Blob`, sliced `chunk` bytes at a time.
+    File {
+        blob: Blob,
+        pos: Cell<f64>,
+        chunk: f64,
+    },
+    /// A URL's response body, once `start()` has fetched it.
+    Fetch {
+        url: String,
+        reader: RefCell<Option<ReadableStreamDefaultReader>>,
+    },
+    /// Ignores backpressure: enqueues from a generator in its own loop.
+    Push { source: RefCell<Box<dyn Source>> },
+}
 
 #[wasm_bindgen(skip_typescript)]
 pub struct SourceStage {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
     handle: Rc<StageHandle>,
-    source: RefCell<Box<dyn Source>>,
+    producer: Producer,
     buf: RefCell<Vec<u8>>,
+    cancelled: Cell<bool>,
+}
+
+impl Inner {
+    fn count_out(&self, bytes: u64) {
+        let mut c = self.handle.counters.borrow_mut();
+        c.chunks_out += 1;
+        c.bytes_out += bytes;
+    }
+
+    /// The next generated chunk, or `None` at the end.
+    fn generate(&self, source: &RefCell<Box<dyn Source>>) -> Option<Uint8Array> {
+        let mut buf = self.buf.borrow_mut();
+        if !source.borrow_mut().fill(&mut buf) {
+            return None;
+        }
+        self.count_out(buf.len() as u64);
+        // One fresh array per chunk: the consumer owns it from here on.
+        Some(Uint8Array::from(buf.as_slice()))
+    }
+
+    fn close(&self, controller: &ReadableStreamDefaultController) -> Result<(), JsValue> {
+        self.handle.end(Phase::Done, None);
+        controller.close()
+    }
 }
 
 impl SourceStage {
-    pub fn new(handle: Rc<StageHandle>, source: Box<dyn Source>) -> Self {
+    pub fn new(handle: Rc<StageHandle>, producer: Producer) -> Self {
         SourceStage {
-            handle,
-            source: RefCell::new(source),
-            buf: RefCell::new(Vec::new()),
+            inner: Rc::new(Inner {
+                handle,
+                producer,
+                buf: RefCell::new(Vec::new()),
+                cancelled: Cell::new(false),
+            }),
         }
     }
+}
+
+/// Enqueues as fast as it can, whatever `desiredSize` says, yielding to the
+/// event loop now and then; stops at the end or on cancel.
+async fn push_loop(inner: Rc<Inner>, controller: ReadableStreamDefaultController) {
+    let Producer::Push { source } = &inner.producer else {
+        return;
+    };
+    let mut burst = 0;
+    while !inner.cancelled.get() {
+        let Some(chunk) = inner.generate(source) else {
+            // Closing fails only if the stream was cancelled meanwhile.
+            let _ = inner.close(&controller);
+            return;
+        };
+        if controller.enqueue_with_chunk(&chunk).is_err() {
+            return;
+        }
+        burst += 1;
+        if burst == PUSH_BURST {
+            burst = 0;
+            if JsFuture::from(sleep(0.0)).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Fetches `url`; the body's reader, or an error naming the status.
+async fn open_body(url: String) -> Result<ReadableStreamDefaultReader, JsValue> {
+    let response: Response = JsFuture::from(fetch(&url)).await?.dyn_into()?;
+    if !response.ok() {
+        let e = js_sys::Error::new(&format!(
+            "fetch: HTTP {} {} for {url}",
+            response.status(),
+            response.status_text()
+        ));
+        e.set_name(crate::web::error::DATA_ERROR_NAME);
+        let _ = Reflect::set(&e, &"stage".into(), &"fetch".into());
+        let _ = Reflect::set(&e, &"status".into(), &JsValue::from(response.status()));
+        return Err(e.into());
+    }
+    let body = response
+        .body()
+        .ok_or_else(|| js_sys::Error::new(&format!("fetch: the response for {url} has no body")))?;
+    Ok(body.get_reader().unchecked_into())
 }
 
 #[wasm_bindgen]
 impl SourceStage {
-    pub fn start(&self, controller: ReadableStreamDefaultController) {
-        self.handle.set_source_controller(controller);
+    /// Returns `undefined`, or a promise the stream waits for (`fetch`).
+    pub fn start(&self, controller: ReadableStreamDefaultController) -> JsValue {
+        self.inner.handle.set_source_controller(controller.clone());
+        match &self.inner.producer {
+            Producer::Fetch { url, .. } => {
+                let inner = Rc::clone(&self.inner);
+                let url = url.clone();
+                future_to_promise(async move {
+                    let reader = open_body(url).await.inspect_err(|e| {
+                        inner.handle.end(Phase::Errored, Some(reason_text(e)));
+                    })?;
+                    if let Producer::Fetch { reader: slot, .. } = &inner.producer {
+                        *slot.borrow_mut() = Some(reader);
+                    }
+                    Ok(JsValue::UNDEFINED)
+                })
+                .into()
+            }
+            Producer::Push { .. } => {
+                self.inner.handle.running();
+                spawn_local(push_loop(Rc::clone(&self.inner), controller));
+                JsValue::UNDEFINED
+            }
+            _ => JsValue::UNDEFINED,
+        }
     }
 
+    /// Produces one chunk; returns `undefined` or a promise of it.
+    ///
     /// # Errors
     ///
     /// Only if the controller refuses the chunk (the stream already closed).
-    pub fn pull(&self, controller: ReadableStreamDefaultController) -> Result<(), JsValue> {
-        self.handle.running();
-        let mut buf = self.buf.borrow_mut();
-        if !self.source.borrow_mut().fill(&mut buf) {
-            self.handle.end(Phase::Done, None);
-            return controller.close();
+    pub fn pull(&self, controller: ReadableStreamDefaultController) -> Result<JsValue, JsValue> {
+        let inner = &self.inner;
+        inner.handle.running();
+        match &inner.producer {
+            Producer::Generated(source) => {
+                match inner.generate(source) {
+                    Some(chunk) => controller.enqueue_with_chunk(&chunk)?,
+                    None => inner.close(&controller)?,
+                }
+                Ok(JsValue::UNDEFINED)
+            }
+            Producer::File { blob, pos, chunk } => {
+                let start = pos.get();
+                let size = blob.size();
+                if start >= size {
+                    inner.close(&controller)?;
+                    return Ok(JsValue::UNDEFINED);
+                }
+                let end = (start + chunk).min(size);
+                pos.set(end);
+                let read: Promise = blob.slice_with_f64_and_f64(start, end)?.array_buffer();
+                let inner = Rc::clone(inner);
+                Ok(future_to_promise(async move {
+                    let bytes = Uint8Array::new(&JsFuture::from(read).await?);
+                    inner.count_out(u64::from(bytes.length()));
+                    controller.enqueue_with_chunk(&bytes)?;
+                    Ok(JsValue::UNDEFINED)
+                })
+                .into())
+            }
+            Producer::Fetch { reader, .. } => {
+                let Some(reader) = reader.borrow().clone() else {
+                    return Ok(JsValue::UNDEFINED);
+                };
+                let inner = Rc::clone(inner);
+                Ok(future_to_promise(async move {
+                    let step = JsFuture::from(reader.read()).await?;
+                    if Reflect::get(&step, &"done".into())?.is_truthy() {
+                        inner.close(&controller)?;
+                    } else {
+                        let value = Reflect::get(&step, &"value".into())?;
+                        let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
+                        inner.count_out(u64::from(len));
+                        controller.enqueue_with_chunk(&value)?;
+                    }
+                    Ok(JsValue::UNDEFINED)
+                })
+                .into())
+            }
+            // Push ignores pull: its loop enqueues regardless.
+            Producer::Push { .. } => Ok(JsValue::UNDEFINED),
         }
-        // One fresh array per chunk: the consumer owns it from here on.
-        let chunk = Uint8Array::from(buf.as_slice());
-        controller.enqueue_with_chunk(&chunk)?;
-        let mut c = self.handle.counters.borrow_mut();
-        c.chunks_out += 1;
-        c.bytes_out += buf.len() as u64;
-        Ok(())
     }
 
-    pub fn cancel(&self, reason: JsValue) {
-        self.handle
+    pub fn cancel(&self, reason: JsValue) -> JsValue {
+        self.inner.cancelled.set(true);
+        self.inner
+            .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
+        if let Producer::Fetch { reader, .. } = &self.inner.producer {
+            if let Some(r) = reader.borrow().as_ref() {
+                return r.cancel_with_reason(&reason).into();
+            }
+        }
+        JsValue::UNDEFINED
     }
 
     pub fn snapshot(&self) -> JsValue {
-        self.handle.snapshot()
+        self.inner.handle.snapshot()
     }
 }

@@ -29,6 +29,10 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
+    /// The global `fetch`, in a Window or a Worker.
+    #[wasm_bindgen(js_name = fetch)]
+    pub fn fetch(url: &str) -> js_sys::Promise;
+
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
 

@@ -110,6 +110,22 @@ test("sinks show their results: a digest, a preview, a download", async () => {
   await page.close();
 });
 
+test("a picked file streams through and its digest matches", async () => {
+  const { page, problems } = await openPage();
+  const content = "picked file contents\n".repeat(5000);
+  await page.selectOption("#source-kind", "file");
+  await page.setInputFiles("#source-file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from(content) });
+  await page.fill("#source-chunkSize", "4096");
+  await page.selectOption("#stage-0-kind", "identity");
+  await page.selectOption("#sink-kind", "digest");
+  await page.click("#run");
+  await page.locator("#report .result", { hasText: "done" }).waitFor();
+  assert.equal(await page.locator("#report .result-digest").textContent(), createHash("sha256").update(content).digest("hex"));
+  assert.equal(number(await sinkCell(page, "bytes-in")), content.length);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("Abort stops a slow pipeline and shows the source cancelled", async () => {
   const { page, problems } = await openPage();
   await page.fill("#source-count", "100000");

@@ -16,6 +16,9 @@ function el(tag, props = {}, ...children) {
 }
 
 function paramInput(id, param, value) {
+  if (param.type === "blob") {
+    return el("input", { id, type: "file" });
+  }
   if (param.type === "boolean") {
     return el("input", { id, type: "checkbox", checked: Boolean(value) });
   }
@@ -52,12 +55,12 @@ function stageEditor(catalog, role, prefix, state, legend, extra = []) {
     summary.textContent = state.info.summary;
     params.replaceChildren();
     for (const p of state.info.params) {
-      if (!(p.name in state.values)) state.values[p.name] = p.default;
+      if (!(p.name in state.values) && p.default !== null) state.values[p.name] = p.default;
       const id = `${prefix}-${p.name}`;
       const input = paramInput(id, p, state.values[p.name]);
       input.title = p.help;
-      input.addEventListener("input", () => {
-        state.values[p.name] = parseParam(p, input.value, input.checked);
+      input.addEventListener(p.type === "blob" ? "change" : "input", () => {
+        state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
       });
       params.append(el("label", { htmlFor: id }, p.name, input));
     }
