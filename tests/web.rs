@@ -925,3 +925,32 @@ async fn the_push_source_ignores_backpressure() {
     );
     assert_eq!(stalled.writes(), 1.0);
 }
+
+#[wasm_bindgen_test]
+async fn validate_and_hash_field_in_a_users_pipeline() {
+    let stages = run_ok(
+        r#"{"source":{"kind":"users","format":"ndjson","count":300,"seed":2},
+            "stages":[{"kind":"ndjson-parse"},{"kind":"validate","minLength":12},
+                      {"kind":"hash-field","iterations":5},{"kind":"ndjson-stringify"}],
+            "sink":{"kind":"preview","kib":1}}"#,
+    )
+    .await;
+    let validate = stages.get(2);
+    let invalid = num(&validate, "rejected");
+    assert!(
+        invalid > 0.0 && invalid < 300.0,
+        "passwords are 8-16 chars: some are short: {invalid}"
+    );
+    let details = get(&validate, "details");
+    let first: Array = get(&details, "firstRejected").unchecked_into();
+    assert_eq!(first.length(), 10, "the first 10 are listed");
+    assert!(string(&first.get(0), "reason").contains("fewer than 12"));
+    assert_eq!(num(&stages.get(3), "chunksIn"), 300.0 - invalid);
+    // The hashed field is a 64-character hex digest in what comes out.
+    let tail = string(&stages.get(5), "result");
+    let last_line = tail.lines().last().expect("a line");
+    let record: js_sys::Object = js_sys::JSON::parse(last_line).unwrap().unchecked_into();
+    let password = string(&record, "password");
+    assert_eq!(password.len(), 64);
+    assert!(password.bytes().all(|b| b.is_ascii_hexdigit()));
+}

@@ -11,8 +11,9 @@ use crate::core::compress::{Decoder, Encoder, Format};
 use crate::core::csv::CsvToNdjson;
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
-use crate::core::ndjson::{NdjsonParse, NdjsonStringify};
-use crate::core::options::{Options, ParamSpec};
+use crate::core::ndjson::{ndjson_parse, NdjsonStringify};
+use crate::core::options::{Options, ParamDefault, ParamSpec, ParamType};
+use crate::core::select::{filter, hash_field, validate};
 use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
@@ -148,6 +149,34 @@ fn base64_variant() -> ParamSpec {
         &["standard", "url"],
         "\"standard\": + and / with = padding; \"url\": - and _ without padding.",
     )
+}
+
+fn filter_params() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::string("pattern", "", "What to look for."),
+        ParamSpec::choice(
+            "mode",
+            "substring",
+            &["substring", "regex"],
+            "A plain substring, or a regex.",
+        ),
+        ParamSpec {
+            name: "invert",
+            ty: ParamType::Boolean,
+            default: ParamDefault::Bool(false),
+            min: None,
+            max: None,
+            choices: &[],
+            help: "Keep what does not match instead.",
+        },
+        ParamSpec::int(
+            "maxLineBytes",
+            1 << 20,
+            1,
+            1 << 30,
+            "The longest line allowed, in bytes.",
+        ),
+    ]
 }
 
 /// Tolerant mode, shared by every record stage.
@@ -382,6 +411,55 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Records), Some(Bytes)),
         ),
         entry(
+            "filter",
+            Transform,
+            "Filter lines",
+            "Keeps the lines that contain `pattern` (or match it as a regex; or, inverted, that do not). Blank lines are dropped.",
+            filter_params(),
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "filter-records",
+            Transform,
+            "Filter records",
+            "Keeps the records whose JSON text contains `pattern` (or matches it as a regex; or, inverted, does not).",
+            filter_params(),
+            (Some(Records), Some(Records)),
+        ),
+        cpu(entry(
+            "hash-field",
+            Transform,
+            "Hash a field",
+            "Replaces one field of each record with the hex SHA-256 of salt + value, iterated: the classic password-hashing job for a worker pool.",
+            vec![
+                ParamSpec::string("field", "password", "The field to hash."),
+                ParamSpec::string("salt", "", "Prepended to each value before hashing."),
+                ParamSpec::int("iterations", 1, 1, 10_000_000, "Rounds of SHA-256: more is slower on purpose."),
+                max_errors(),
+            ],
+            (Some(Records), Some(Records)),
+        )),
+        entry(
+            "validate",
+            Transform,
+            "Validate records",
+            "Passes records that have the required fields, a plausible email and a long-enough field; counts, lists (first 10, with reasons) and drops the rest.",
+            vec![
+                ParamSpec::string("required", "id,name,email", "Comma-separated fields that must be present and non-empty."),
+                ParamSpec::string("emailField", "email", "A field that must look like an email address; empty for none."),
+                ParamSpec::string("minLengthField", "password", "A field with a minimum length; empty for none."),
+                ParamSpec::int("minLength", 8, 0, 1 << 20, "The minimum length, in characters."),
+                ParamSpec::int(
+                    "maxErrors",
+                    MAX_SAFE,
+                    0,
+                    MAX_SAFE,
+                    "Invalid records to drop before failing; by default it never fails.",
+                ),
+            ],
+            (Some(Records), Some(Records)),
+        ),
+        entry(
             "head",
             Transform,
             "Head",
@@ -513,8 +591,11 @@ pub fn build_source(kind: &str, o: &Options) -> Box<dyn Source> {
     }
 }
 
-pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
-    match kind {
+/// # Errors
+///
+/// Options valid one by one but not together (a bad regex).
+pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transform>, Error> {
+    Ok(match kind {
         "uppercase" => Box::new(Uppercase),
         "split-lines" => Box::new(LineSplitter::new(o.u64("maxLineBytes"))),
         "gzip" => Box::new(Encoder::new("gzip", Format::Gzip, o.u64("level") as u32)),
@@ -526,6 +607,26 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
         )),
         "inflate" => Box::new(Decoder::new("inflate", Format::from_name(o.str("format")))),
         "sha256" => Box::new(Sha256Digest::new()),
+        "filter" | "filter-records" => Box::new(filter(
+            kind,
+            o.str("pattern"),
+            o.str("mode") == "regex",
+            o.bool("invert"),
+            o.u64("maxLineBytes"),
+        )?),
+        "hash-field" => Box::new(hash_field(
+            o.str("field"),
+            o.str("salt"),
+            o.u64("iterations"),
+            o.u64("maxErrors"),
+        )),
+        "validate" => Box::new(validate(
+            o.str("required"),
+            o.str("emailField"),
+            o.str("minLengthField"),
+            o.u64("minLength"),
+            o.u64("maxErrors"),
+        )),
         "head" => {
             let unit = if o.str("unit") == "bytes" {
                 HeadUnit::Bytes
@@ -535,7 +636,7 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
-        "ndjson-parse" => Box::new(NdjsonParse::new(o.u64("maxLineBytes"), o.u64("maxErrors"))),
+        "ndjson-parse" => Box::new(ndjson_parse(o.u64("maxLineBytes"), o.u64("maxErrors"))),
         "ndjson-stringify" => Box::new(NdjsonStringify),
         "csv-to-ndjson" => Box::new(CsvToNdjson::new(
             o.str("delimiter").bytes().next().unwrap_or(b','),
@@ -545,7 +646,7 @@ pub fn build_transform(kind: &str, o: &Options) -> Box<dyn Transform> {
         "base64-encode" => Box::new(Base64Encoder::new(Variant::from_name(o.str("variant")))),
         "base64-decode" => Box::new(Base64Decoder::new(Variant::from_name(o.str("variant")))),
         _ => Box::new(Identity),
-    }
+    })
 }
 
 /// # Errors

@@ -94,6 +94,11 @@ pub trait Transform {
     fn result(&self) -> Option<String> {
         None
     }
+
+    /// Structured details for metrics (rejected records and why).
+    fn details(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// An error found after good output was written in the same call, held back
@@ -185,6 +190,11 @@ impl Driver {
     /// The transform's [`Transform::rejected`].
     pub fn rejected(&self) -> u64 {
         self.transform.rejected()
+    }
+
+    /// The transform's [`Transform::details`].
+    pub fn details(&self) -> Option<serde_json::Value> {
+        self.transform.details()
     }
 
     /// The transform's [`Transform::result`].

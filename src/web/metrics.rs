@@ -45,6 +45,8 @@ pub struct StageHandle {
     error: RefCell<Option<String>>,
     /// What the stage concluded at the end (a digest), if anything.
     result: RefCell<Option<String>>,
+    /// Structured details (the first rejected records and why).
+    details: RefCell<Option<serde_json::Value>>,
     /// A JS value the stage made for the user (a `Blob`), by property name.
     artifact: RefCell<Option<(&'static str, JsValue)>>,
     /// A source's controller, whose `desiredSize` gives its queue level.
@@ -65,6 +67,7 @@ impl StageHandle {
             error: RefCell::new(None),
             result: RefCell::new(None),
             artifact: RefCell::new(None),
+            details: RefCell::new(None),
             source_controller: RefCell::new(None),
             queued: RefCell::new(None),
             total_bytes,
@@ -96,6 +99,10 @@ impl StageHandle {
 
     pub fn set_result(&self, result: Option<String>) {
         *self.result.borrow_mut() = result;
+    }
+
+    pub fn set_details(&self, details: Option<serde_json::Value>) {
+        *self.details.borrow_mut() = details;
     }
 
     pub fn set_artifact(&self, name: &'static str, value: JsValue) {
@@ -187,6 +194,13 @@ impl StageHandle {
         }
         if let Some(r) = self.result.borrow().as_ref() {
             put("result", JsValue::from_str(r));
+        }
+        if let Some(d) = self.details.borrow().as_ref() {
+            // Serialised JSON always parses back.
+            put(
+                "details",
+                js_sys::JSON::parse(&d.to_string()).unwrap_or(JsValue::NULL),
+            );
         }
         if let Some((name, value)) = self.artifact.borrow().as_ref() {
             put(name, value.clone());

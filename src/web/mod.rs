@@ -198,12 +198,12 @@ pub(crate) fn build_source(
 pub(crate) fn build_transform(
     info: &'static StageInfo,
     o: &Options,
-) -> (web_sys::TransformStream, Rc<StageHandle>) {
-    let driver = Driver::new(catalog::build_transform(info.kind, o));
+) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    let driver = Driver::new(catalog::build_transform(info.kind, o)?);
     let hwm = o.f64("highWaterMark");
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stage = transformer::TransformStage::new(Rc::clone(&handle), driver);
-    (sys::make_transform(stage, hwm), handle)
+    Ok((sys::make_transform(stage, hwm), handle))
 }
 
 pub(crate) fn build_sink(
@@ -237,7 +237,7 @@ pub fn create_source(kind: &str, options: JsValue) -> Result<web_sys::ReadableSt
 #[wasm_bindgen(js_name = createTransform)]
 pub fn create_transform(kind: &str, options: JsValue) -> Result<web_sys::TransformStream, JsValue> {
     let (info, o) = resolve(Role::Transform, kind, &options)?;
-    Ok(build_transform(info, &o).0)
+    Ok(build_transform(info, &o)?.0)
 }
 
 /// A `WritableStream` for the sink `kind`.

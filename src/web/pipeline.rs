@@ -199,7 +199,7 @@ pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, Js
     let (mut readable, source) = build_source(spec.source.info, &spec.source.options, blob)?;
     let mut handles = vec![source];
     for stage in &spec.stages {
-        let (transform, handle) = build_transform(stage.info, &stage.options);
+        let (transform, handle) = build_transform(stage.info, &stage.options)?;
         readable = readable.pipe_through(transform.unchecked_ref::<ReadableWritablePair>());
         handles.push(handle);
     }

@@ -79,8 +79,13 @@ impl TransformStage {
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_out += chunks;
         c.bytes_out += bytes;
-        c.rejected = self.driver.borrow().rejected();
+        let rejected = self.driver.borrow().rejected();
+        let changed = rejected != c.rejected;
+        c.rejected = rejected;
         drop(c);
+        if changed {
+            self.handle.set_details(self.driver.borrow().details());
+        }
         let value = result.map_err(|e| self.fail(&e))?;
         failed.map_or(Ok(value), Err)
     }

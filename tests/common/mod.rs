@@ -33,7 +33,7 @@ pub fn build(kind: &str, options: Value) -> Box<dyn Transform> {
     let given: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
     let (info, opts) =
         catalog::resolve(Role::Transform, kind, &given).expect("test options are valid");
-    catalog::build_transform(info.kind, &opts)
+    catalog::build_transform(info.kind, &opts).expect("test options build")
 }
 
 pub fn run(kind: &str, options: &Value, chunks: &[&[u8]], step: usize) -> Outcome {

@@ -1,0 +1,134 @@
+//! filter, hash-field and validate.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::{build, same_every_way};
+use pipewright::core::catalog::{self, Role};
+use pipewright::core::select::hash_value;
+use pipewright::core::{Driver, Error, OptionProblem};
+use serde_json::{json, Map, Value};
+
+fn lines_of(out: &common::Outcome) -> Vec<String> {
+    out.records
+        .iter()
+        .map(|r| String::from_utf8(r.clone()).unwrap())
+        .collect()
+}
+
+#[test]
+fn filter_keeps_matching_lines_by_substring_or_regex() {
+    let input = b"GET /a 200\nPOST /b 500\nGET /c 404\n\nGET /d 200";
+    let out = same_every_way("filter", json!({ "pattern": "GET" }), input);
+    assert_eq!(out.bytes, b"GET /a 200\nGET /c 404\nGET /d 200\n");
+    let out = same_every_way(
+        "filter",
+        json!({ "pattern": r" [45]\d\d$", "mode": "regex" }),
+        input,
+    );
+    assert_eq!(out.bytes, b"POST /b 500\nGET /c 404\n");
+    let out = same_every_way("filter", json!({ "pattern": "200", "invert": true }), input);
+    assert_eq!(out.bytes, b"POST /b 500\nGET /c 404\n");
+}
+
+#[test]
+fn filter_records_works_on_the_records_json() {
+    let input = b"{\"city\":\"Oslo\"}\n{\"city\":\"Lima\"}\n";
+    let out = same_every_way("filter-records", json!({ "pattern": "Lima" }), input);
+    assert_eq!(lines_of(&out), ["{\"city\":\"Lima\"}"]);
+}
+
+#[test]
+fn a_bad_regex_is_a_type_error_naming_the_option() {
+    let mut given = Map::new();
+    given.insert("pattern".into(), json!("(unclosed"));
+    given.insert("mode".into(), json!("regex"));
+    let (info, o) = catalog::resolve(Role::Transform, "filter", &given).unwrap();
+    let e = catalog::build_transform(info.kind, &o)
+        .err()
+        .expect("bad regex");
+    assert_eq!(e.option_problem(), Some(OptionProblem::Type));
+    assert!(
+        e.to_string()
+            .starts_with("filter: option `pattern` is not a valid regex"),
+        "{e}"
+    );
+}
+
+#[test]
+fn hash_field_replaces_the_field_with_its_salted_iterated_digest() {
+    let input = b"{\"name\":\"Ada\",\"password\":\"hunter2\"}\n{\"name\":\"Alan\",\"password\":\"enigma\"}\n";
+    let out = same_every_way(
+        "hash-field",
+        json!({ "salt": "pepper", "iterations": 3 }),
+        input,
+    );
+    let got: Vec<Value> = out
+        .records
+        .iter()
+        .map(|r| serde_json::from_slice(r).unwrap())
+        .collect();
+    assert_eq!(got[0]["name"], "Ada");
+    assert_eq!(got[0]["password"], hash_value("pepper", "hunter2", 3));
+    assert_eq!(got[1]["password"], hash_value("pepper", "enigma", 3));
+    assert_ne!(
+        hash_value("pepper", "enigma", 3),
+        hash_value("pepper", "enigma", 2)
+    );
+}
+
+#[test]
+fn hash_field_refuses_records_without_the_field_unless_tolerant() {
+    let input = b"{\"password\":\"a\"}\n{\"name\":\"no password\"}\n[1,2]\n{\"password\":\"b\"}\n";
+    let out = same_every_way("hash-field", json!({}), input);
+    assert_eq!(out.records.len(), 1);
+    assert!(
+        matches!(&out.error, Some(Error::BadRecord { line: 2, detail, .. }) if detail == "has no field `password`")
+    );
+    let out = same_every_way("hash-field", json!({ "maxErrors": 2 }), input);
+    assert_eq!((out.records.len(), out.error), (2, None));
+}
+
+#[test]
+fn validate_passes_good_records_and_lists_the_first_bad_ones() {
+    let input = concat!(
+        "{\"id\":1,\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"longenough\"}\n",
+        "{\"id\":2,\"name\":\"\",\"email\":\"x@example.com\",\"password\":\"longenough\"}\n",
+        "{\"id\":3,\"name\":\"Bob\",\"email\":\"not-an-email\",\"password\":\"longenough\"}\n",
+        "{\"id\":4,\"name\":\"Cy\",\"email\":\"cy@example.com\",\"password\":\"short\"}\n",
+        "{\"name\":\"No id\",\"email\":\"n@example.com\",\"password\":\"longenough\"}\n",
+        "{\"id\":6,\"name\":\"Di\",\"email\":\"di@example.com\",\"password\":\"longenough\"}\n",
+    );
+    let out = same_every_way("validate", json!({}), input.as_bytes());
+    assert_eq!(out.error, None);
+    let ids: Vec<Value> = out
+        .records
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(r).unwrap()["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(1), json!(6)]);
+    let mut d = Driver::new(build("validate", json!({})));
+    d.push(input.as_bytes(), &mut |_| {}).unwrap();
+    assert_eq!(d.rejected(), 4);
+    let details = d.details().unwrap();
+    assert_eq!(details["rejected"], 4);
+    assert_eq!(
+        details["firstRejected"],
+        json!([
+            { "line": 2, "reason": "`name` is empty" },
+            { "line": 3, "reason": "`email` is not an email address: \"not-an-email\"" },
+            { "line": 4, "reason": "`password` is 5 characters, fewer than 8" },
+            { "line": 5, "reason": "`id` is missing" },
+        ])
+    );
+    // With a limit, too many invalid records fail the stream.
+    let out = same_every_way("validate", json!({ "maxErrors": 2 }), input.as_bytes());
+    assert!(matches!(
+        out.error,
+        Some(Error::TooManyBadRecords {
+            count: 3,
+            line: 4,
+            ..
+        })
+    ));
+}
