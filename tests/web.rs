@@ -954,3 +954,38 @@ async fn validate_and_hash_field_in_a_users_pipeline() {
     assert_eq!(password.len(), 64);
     assert!(password.bytes().all(|b| b.is_ascii_hexdigit()));
 }
+
+#[wasm_bindgen(module = "/tests/fixtures/streams.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = platformDecode)]
+    fn platform_decode(bytes: &Uint8Array, chunk: f64) -> String;
+}
+
+#[wasm_bindgen_test]
+async fn text_decode_replaces_as_text_decoder_does_and_text_encode_round_trips() {
+    let mut data = "caf\u{e9} \u{65e5}\u{672c} \u{1F600}".as_bytes().to_vec();
+    data.extend_from_slice(b" bad \xff\xfe cut \xe6\x97 and \xf0\x9f\x98 end");
+    let bytes = Uint8Array::from(data.as_slice());
+    let t = create_transform("text-decode", opts(r#"{"replace":true}"#)).unwrap();
+    let ours = through(&bytes, &t, 3.0)
+        .await
+        .unwrap()
+        .as_string()
+        .expect("text chunks");
+    assert_eq!(ours, platform_decode(&bytes, 3.0));
+
+    let enc = create_transform("text-encode", JsValue::UNDEFINED).unwrap();
+    let dec = create_transform("text-decode", JsValue::UNDEFINED).unwrap();
+    let back = records_round_trip(
+        &Array::of2(&"h\u{e9}llo, ".into(), &"w\u{f6}rld".into()),
+        &enc,
+        &dec,
+    )
+    .await;
+    let parts: Vec<String> = back
+        .unchecked_into::<Array>()
+        .iter()
+        .filter_map(|s| s.as_string())
+        .collect();
+    assert_eq!(parts.concat(), "h\u{e9}llo, w\u{f6}rld");
+}

@@ -18,6 +18,7 @@ use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
 use crate::core::text::{Identity, Uppercase};
+use crate::core::textcodec::TextDecode;
 use crate::core::users::{UserFormat, Users};
 use crate::core::{Error, OptionProblem, Transform};
 
@@ -411,6 +412,30 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Records), Some(Bytes)),
         ),
         entry(
+            "text-decode",
+            Transform,
+            "Text decode",
+            "UTF-8 bytes to text. Invalid bytes are an error naming their offset, or U+FFFD with replace (as TextDecoder does).",
+            vec![ParamSpec {
+                name: "replace",
+                ty: ParamType::Boolean,
+                default: ParamDefault::Bool(false),
+                min: None,
+                max: None,
+                choices: &[],
+                help: "Replace invalid bytes with U+FFFD instead of failing.",
+            }],
+            (Some(Bytes), Some(Text)),
+        ),
+        entry(
+            "text-encode",
+            Transform,
+            "Text encode",
+            "Text to UTF-8 bytes.",
+            vec![],
+            (Some(Text), Some(Bytes)),
+        ),
+        entry(
             "filter",
             Transform,
             "Filter lines",
@@ -637,7 +662,8 @@ pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transf
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
         "ndjson-parse" => Box::new(ndjson_parse(o.u64("maxLineBytes"), o.u64("maxErrors"))),
-        "ndjson-stringify" => Box::new(NdjsonStringify),
+        "ndjson-stringify" | "text-encode" => Box::new(NdjsonStringify::named(kind)),
+        "text-decode" => Box::new(TextDecode::new(o.bool("replace"))),
         "csv-to-ndjson" => Box::new(CsvToNdjson::new(
             o.str("delimiter").bytes().next().unwrap_or(b','),
             usize::try_from(o.u64("maxRecordBytes")).unwrap_or(usize::MAX),

@@ -19,6 +19,7 @@ pub mod shaping;
 pub mod sink;
 pub mod source;
 pub mod text;
+pub mod textcodec;
 pub mod transform;
 pub mod users;
 

@@ -34,17 +34,23 @@ pub fn ndjson_parse(max_line: u64, max_errors: u64) -> PerRecord<NdjsonCheck> {
     PerRecord::new(NdjsonCheck, Shape::Records, max_line, max_errors)
 }
 
-/// `ndjson-stringify`: each record, as JSON text, then a newline. The glue
-/// serialises each JS value with `JSON.stringify` (which never writes a raw
-/// newline) and frames it; this stage passes the framed bytes on.
-#[derive(Default)]
-pub struct NdjsonStringify;
+/// Passes framed bytes on: `ndjson-stringify` (the glue serialises each JS
+/// value with `JSON.stringify`, which never writes a raw newline, and adds
+/// the newline) and `text-encode` (the glue hands over each string's UTF-8).
+pub struct NdjsonStringify {
+    kind: &'static str,
+}
+
+impl NdjsonStringify {
+    pub fn named(kind: &'static str) -> Self {
+        NdjsonStringify { kind }
+    }
+}
 
 impl Transform for NdjsonStringify {
     fn kind(&self) -> &'static str {
-        "ndjson-stringify"
+        self.kind
     }
-
     fn shape(&self) -> Shape {
         Shape::Bytes
     }

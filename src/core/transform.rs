@@ -306,8 +306,29 @@ impl Driver {
     }
 
     fn flush_if_large(&mut self, emit: &mut dyn FnMut(Piece<'_>)) {
-        if self.shape() != Shape::Records && self.filled >= MAX_BYTES_PIECE {
-            self.emit_bytes(emit);
+        if self.shape() == Shape::Records || self.filled < MAX_BYTES_PIECE {
+            return;
         }
+        // Cut before a UTF-8 character the buffer holds only part of, so a
+        // text stage's chunks stay whole characters; for other bytes it only
+        // moves the cut by up to 3.
+        let mut lead = self.filled - 1;
+        while lead > self.filled.saturating_sub(4) && self.out[lead] & 0xC0 == 0x80 {
+            lead -= 1;
+        }
+        let width = match self.out[lead] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        let cut = if lead + width > self.filled {
+            lead
+        } else {
+            self.filled
+        };
+        emit(Piece::Bytes(&self.out[..cut]));
+        self.out.copy_within(cut..self.filled, 0);
+        self.filled -= cut;
     }
 }

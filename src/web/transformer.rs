@@ -162,8 +162,21 @@ impl TransformStage {
             c.finished += 1;
             c.chunks_in - 1
         };
-        if self.handle.info.input == Some(DataType::Records) {
-            return self.transform_record(&chunk, index, &controller);
+        match self.handle.info.input {
+            Some(DataType::Records) => return self.transform_record(&chunk, index, &controller),
+            Some(DataType::Text) => {
+                let Some(text) = chunk.as_string() else {
+                    return Err(self.fail(&Error::BadChunk {
+                        stage: self.handle.info.kind.to_string(),
+                        chunk: index,
+                        found: describe(&chunk),
+                        expected: "a string",
+                    }));
+                };
+                self.handle.counters.borrow_mut().bytes_in += text.len() as u64;
+                return self.push(text.as_bytes(), &controller);
+            }
+            _ => {}
         }
         let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
             return Err(self.fail(&Error::BadChunk {
