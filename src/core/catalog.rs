@@ -13,6 +13,7 @@ use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
 use crate::core::ndjson::{ndjson_parse, NdjsonStringify};
 use crate::core::options::{Options, ParamDefault, ParamSpec, ParamType};
+use crate::core::primes::Primes;
 use crate::core::select::{filter, hash_field, validate};
 use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
@@ -484,6 +485,17 @@ fn build_catalog() -> Vec<StageInfo> {
             ],
             (Some(Records), Some(Records)),
         ),
+        cpu(entry(
+            "primes",
+            Transform,
+            "Primes (CPU work)",
+            "Busy work for the worker lessons: for every blockSize input bytes, counts the primes below limit (+ the block's byte sum mod 1000) and emits one line.",
+            vec![
+                ParamSpec::int("blockSize", 65_536, 1, 16 << 20, "Input bytes per computation."),
+                ParamSpec::int("limit", 2_000_000, 2, 200_000_000, "Roughly how far each sieve goes: the CPU cost."),
+            ],
+            (Some(Bytes), Some(Text)),
+        )),
         entry(
             "head",
             Transform,
@@ -661,6 +673,7 @@ pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transf
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "primes" => Box::new(Primes::new(o.u64("blockSize"), o.u64("limit"))),
         "ndjson-parse" => Box::new(ndjson_parse(o.u64("maxLineBytes"), o.u64("maxErrors"))),
         "ndjson-stringify" | "text-encode" => Box::new(NdjsonStringify::named(kind)),
         "text-decode" => Box::new(TextDecode::new(o.bool("replace"))),

@@ -12,6 +12,7 @@ pub mod lines;
 pub mod ndjson;
 pub mod options;
 pub mod pipeline;
+pub mod primes;
 pub mod records;
 pub mod rng;
 pub mod select;
