@@ -51,12 +51,19 @@ fn rechunk_cuts_exact_sizes_whatever_the_input_chunks() {
 fn primes_emits_one_line_per_block_whatever_the_chunking() {
     let input: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let out = same_every_way("primes", json!({ "blockSize": 300, "limit": 1000 }), &input);
-    let lines: Vec<String> = out.records.iter().map(|r| String::from_utf8(r.clone()).unwrap()).collect();
+    let lines: Vec<String> = out
+        .records
+        .iter()
+        .map(|r| String::from_utf8(r.clone()).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4, "300 + 300 + 300 + 100 bytes");
     // Block 1 is bytes 0..=255 then 0..=43: its sum mod 1000 decides the limit.
     let sum: u64 = input[..300].iter().map(|&b| u64::from(b)).sum();
     let below = 1000 + sum % 1000;
     let expected = pipewright::core::primes::count_primes_below(below);
-    assert_eq!(lines[0], format!("block 1: {expected} primes below {below}"));
+    assert_eq!(
+        lines[0],
+        format!("block 1: {expected} primes below {below}")
+    );
     assert!(lines[3].starts_with("block 4: "));
 }

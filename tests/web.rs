@@ -989,3 +989,40 @@ async fn text_decode_replaces_as_text_decoder_does_and_text_encode_round_trips()
         .collect();
     assert_eq!(parts.concat(), "h\u{e9}llo, w\u{f6}rld");
 }
+
+#[wasm_bindgen_test]
+async fn delay_and_throttle_hold_chunks_and_push_back() {
+    // A chunk owed a long wait is held: not passed on, and the writer is
+    // told to wait (the hold occupies the writable side).
+    for (kind, options) in [
+        ("delay", r#"{"ms":60000}"#),
+        ("throttle", r#"{"bytesPerSecond":1}"#),
+    ] {
+        let t = create_transform(kind, opts(options)).unwrap();
+        // Someone downstream is reading: without that the transform waits.
+        let reader: web_sys::ReadableStreamDefaultReader =
+            t.readable().get_reader().unchecked_into();
+        let _pending_read = reader.read();
+        let writer = t.writable().get_writer().unwrap();
+        let _held = writer.write_with_chunk(&Uint8Array::new_with_length(1000));
+        wait(20.0).await;
+        let m = stage_metrics(&t);
+        assert_eq!(
+            (num(&m, "chunksIn"), num(&m, "chunksOut")),
+            (1.0, 0.0),
+            "{kind} holds the chunk"
+        );
+        assert_eq!(
+            writer.desired_size().unwrap(),
+            Some(0.0),
+            "{kind}: write() would return false"
+        );
+    }
+    // No wait: passed on at once.
+    let t = create_transform("delay", opts(r#"{"ms":0}"#)).unwrap();
+    let out: Array = write_and_read(&t, Array::of1(&bytes("now")))
+        .await
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(text(out.get(0).unchecked_ref()), "now");
+}

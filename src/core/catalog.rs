@@ -18,7 +18,7 @@ use crate::core::select::{filter, hash_field, validate};
 use crate::core::shaping::{Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
-use crate::core::text::{Identity, Uppercase};
+use crate::core::text::{Identity, Paced, Uppercase};
 use crate::core::textcodec::TextDecode;
 use crate::core::users::{UserFormat, Users};
 use crate::core::{Error, OptionProblem, Transform};
@@ -497,6 +497,22 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Bytes), Some(Text)),
         )),
         entry(
+            "throttle",
+            Transform,
+            "Throttle",
+            "Passes chunks on at no more than bytesPerSecond on average; the wait pushes back upstream.",
+            vec![ParamSpec::num("bytesPerSecond", 1_048_576.0, 1.0, 1e12, "The rate limit.")],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
+            "delay",
+            Transform,
+            "Delay",
+            "Holds each chunk for ms milliseconds before passing it on.",
+            vec![ParamSpec::num("ms", 100.0, 0.0, 60_000.0, "Milliseconds per chunk.")],
+            (Some(Bytes), Some(Bytes)),
+        ),
+        entry(
             "head",
             Transform,
             "Head",
@@ -673,6 +689,8 @@ pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transf
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "throttle" => Box::new(Paced::throttle(o.f64("bytesPerSecond"))),
+        "delay" => Box::new(Paced::delay(o.f64("ms"))),
         "primes" => Box::new(Primes::new(o.u64("blockSize"), o.u64("limit"))),
         "ndjson-parse" => Box::new(ndjson_parse(o.u64("maxLineBytes"), o.u64("maxErrors"))),
         "ndjson-stringify" | "text-encode" => Box::new(NdjsonStringify::named(kind)),

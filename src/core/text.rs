@@ -92,3 +92,53 @@ mod tests {
         assert_eq!(all, expected);
     }
 }
+
+/// `throttle` (bytes per second, no bursts) and `delay` (ms per chunk):
+/// chunks pass unchanged; the glue holds each for [`Transform::pace_ms`].
+pub struct Paced {
+    kind: &'static str,
+    pacer: Option<crate::core::sink::Pacer>,
+    delay_ms: f64,
+}
+
+impl Paced {
+    pub fn throttle(bytes_per_second: f64) -> Self {
+        Paced {
+            kind: "throttle",
+            pacer: Some(crate::core::sink::Pacer::new(bytes_per_second)),
+            delay_ms: 0.0,
+        }
+    }
+
+    pub fn delay(ms: f64) -> Self {
+        Paced {
+            kind: "delay",
+            pacer: None,
+            delay_ms: ms,
+        }
+    }
+}
+
+impl Transform for Paced {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+    fn shape(&self) -> Shape {
+        Shape::Passthrough
+    }
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        Ok(copy_mapped(input, output, |_| {}))
+    }
+    fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
+        Ok(FINISHED)
+    }
+    fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
+        true
+    }
+    fn pace_ms(&mut self, len: usize, now_ms: f64) -> f64 {
+        match &mut self.pacer {
+            Some(p) => p.delay_ms(len as u64, now_ms),
+            None => self.delay_ms,
+        }
+    }
+}

@@ -85,6 +85,12 @@ pub trait Transform {
         false
     }
 
+    /// How many ms the chunk of `len` bytes arriving at `now_ms` must wait
+    /// before it goes on (pacing stages: `throttle`, `delay`).
+    fn pace_ms(&mut self, _len: usize, _now_ms: f64) -> f64 {
+        0.0
+    }
+
     /// Records skipped as bad so far (tolerant mode), for metrics.
     fn rejected(&self) -> u64 {
         0
@@ -185,6 +191,11 @@ impl Driver {
 
     pub fn kind(&self) -> &'static str {
         self.transform.kind()
+    }
+
+    /// The transform's [`Transform::pace_ms`].
+    pub fn pace_ms(&mut self, len: usize, now_ms: f64) -> f64 {
+        self.transform.pace_ms(len, now_ms)
     }
 
     /// The transform's [`Transform::rejected`].

@@ -11,13 +11,31 @@ use std::rc::Rc;
 
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::TransformStreamDefaultController;
 
 use crate::core::catalog::DataType;
 use crate::core::{Driver, Error, Flow, Piece, Shape};
 use crate::web::error::to_js;
 use crate::web::metrics::{Phase, StageHandle};
-use crate::web::sys::describe;
+use crate::web::sys::{describe, performance_now, sleep};
+
+/// A wait shorter than this is not worth a timer.
+const MIN_PACE_MS: f64 = 1.0;
+
+/// Enqueues the chunk it was handed, unchanged, and counts it.
+fn pass_on(
+    handle: &StageHandle,
+    controller: &TransformStreamDefaultController,
+    chunk: &JsValue,
+    len: usize,
+) -> Result<(), JsValue> {
+    let mut c = handle.counters.borrow_mut();
+    c.chunks_out += 1;
+    c.bytes_out += len as u64;
+    drop(c);
+    controller.enqueue_with_chunk(chunk)
+}
 
 #[wasm_bindgen(skip_typescript)]
 pub struct TransformStage {
@@ -154,7 +172,7 @@ impl TransformStage {
         &self,
         chunk: JsValue,
         controller: TransformStreamDefaultController,
-    ) -> Result<(), JsValue> {
+    ) -> Result<JsValue, JsValue> {
         self.handle.running();
         let index = {
             let mut c = self.handle.counters.borrow_mut();
@@ -163,7 +181,11 @@ impl TransformStage {
             c.chunks_in - 1
         };
         match self.handle.info.input {
-            Some(DataType::Records) => return self.transform_record(&chunk, index, &controller),
+            Some(DataType::Records) => {
+                return self
+                    .transform_record(&chunk, index, &controller)
+                    .map(|()| JsValue::UNDEFINED)
+            }
             Some(DataType::Text) => {
                 let Some(text) = chunk.as_string() else {
                     return Err(self.fail(&Error::BadChunk {
@@ -174,7 +196,9 @@ impl TransformStage {
                     }));
                 };
                 self.handle.counters.borrow_mut().bytes_in += text.len() as u64;
-                return self.push(text.as_bytes(), &controller);
+                return self
+                    .push(text.as_bytes(), &controller)
+                    .map(|()| JsValue::UNDEFINED);
             }
             _ => {}
         }
@@ -190,11 +214,24 @@ impl TransformStage {
         self.handle.counters.borrow_mut().bytes_in += len as u64;
         let shape = self.driver.borrow().shape();
         if shape == Shape::Passthrough {
-            let mut c = self.handle.counters.borrow_mut();
-            c.chunks_out += 1;
-            c.bytes_out += len as u64;
-            drop(c);
-            return controller.enqueue_with_chunk(&chunk);
+            let pace = self.driver.borrow_mut().pace_ms(len, performance_now());
+            if pace < MIN_PACE_MS {
+                pass_on(&self.handle, &controller, &chunk, len)?;
+                return Ok(JsValue::UNDEFINED);
+            }
+            // Hold the chunk: the pending promise holds the writable side,
+            // so the wait pushes back upstream as backpressure.
+            let handle = Rc::clone(&self.handle);
+            return Ok(future_to_promise(async move {
+                JsFuture::from(sleep(pace)).await?;
+                // Chromium never tells a transformer about cancel; a stream
+                // that was cancelled meanwhile has no desiredSize left.
+                if controller.desired_size().is_some() {
+                    pass_on(&handle, &controller, &chunk, len)?;
+                }
+                Ok(JsValue::UNDEFINED)
+            })
+            .into());
         }
         let mut scratch = self.scratch.borrow_mut();
         scratch.resize(len, 0);
@@ -203,13 +240,11 @@ impl TransformStage {
             // Write back into the chunk we were handed: a fresh 64 KiB array
             // would cost ~8× the whole stage (DESIGN.md, performance facts).
             bytes.copy_from(&scratch);
-            let mut c = self.handle.counters.borrow_mut();
-            c.chunks_out += 1;
-            c.bytes_out += len as u64;
-            drop(c);
-            return controller.enqueue_with_chunk(&chunk);
+            pass_on(&self.handle, &controller, &chunk, len)?;
+            return Ok(JsValue::UNDEFINED);
         }
         self.push(&scratch, &controller)
+            .map(|()| JsValue::UNDEFINED)
     }
 
     /// # Errors
