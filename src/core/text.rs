@@ -79,20 +79,6 @@ impl Transform for Uppercase {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uppercase_matches_std_on_every_byte() {
-        let mut all: Vec<u8> = (0..=255).collect();
-        let mut expected = all.clone();
-        expected.make_ascii_uppercase();
-        ascii_uppercase(&mut all);
-        assert_eq!(all, expected);
-    }
-}
-
 /// `throttle` (bytes per second, no bursts) and `delay` (ms per chunk):
 /// chunks pass unchanged; the glue holds each for [`Transform::pace_ms`].
 pub struct Paced {
@@ -140,5 +126,19 @@ impl Transform for Paced {
             Some(p) => p.delay_ms(len as u64, now_ms),
             None => self.delay_ms,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uppercase_matches_std_on_every_byte() {
+        let mut all: Vec<u8> = (0..=255).collect();
+        let mut expected = all.clone();
+        expected.make_ascii_uppercase();
+        ascii_uppercase(&mut all);
+        assert_eq!(all, expected);
     }
 }
