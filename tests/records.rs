@@ -44,7 +44,7 @@ fn a_bad_regex_is_a_type_error_naming_the_option() {
     given.insert("pattern".into(), json!("(unclosed"));
     given.insert("mode".into(), json!("regex"));
     let (info, o) = catalog::resolve(Role::Transform, "filter", &given).unwrap();
-    let e = catalog::build_transform(info.kind, &o)
+    let e = catalog::build_transform(info.kind, &o, &mut common::fixed_random)
         .err()
         .expect("bad regex");
     assert_eq!(e.option_problem(), Some(OptionProblem::Type));

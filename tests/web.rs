@@ -355,6 +355,11 @@ async fn high_water_mark_works_on_every_stage() {
                 );
             }
             "transform" => {
+                let o = match kind.as_str() {
+                    "encrypt" => opts(r#"{"highWaterMark":3,"passphrase":"p","iterations":1000}"#),
+                    "decrypt" => opts(r#"{"highWaterMark":3,"passphrase":"p"}"#),
+                    _ => o,
+                };
                 let t = create_transform(&kind, o).unwrap();
                 assert_eq!(writer_desired_size(&t.writable()), 3.0, "{kind}");
             }
@@ -1025,4 +1030,37 @@ async fn delay_and_throttle_hold_chunks_and_push_back() {
         .unwrap()
         .unchecked_into();
     assert_eq!(text(out.get(0).unchecked_ref()), "now");
+}
+
+#[wasm_bindgen_test]
+async fn encrypt_then_decrypt_gives_back_the_exact_bytes() {
+    let plain =
+        run_ok(r#"{"source":{"kind":"lorem","bytes":200000,"seed":8},"sink":{"kind":"digest"}}"#)
+            .await;
+    let round = run_ok(
+        r#"{"source":{"kind":"lorem","bytes":200000,"seed":8},
+            "stages":[{"kind":"encrypt","passphrase":"s3cret","iterations":1000,"frameSize":10000},
+                      {"kind":"decrypt","passphrase":"s3cret"}],
+            "sink":{"kind":"digest"}}"#,
+    )
+    .await;
+    assert_eq!(
+        string(&round.get(3), "result"),
+        string(&plain.get(1), "result")
+    );
+    assert!(
+        num(&round.get(1), "bytesOut") > 200_000.0,
+        "ciphertext carries a header and tags"
+    );
+
+    let spec = opts(
+        r#"{"source":{"kind":"lorem","bytes":5000},
+            "stages":[{"kind":"encrypt","passphrase":"right","iterations":1000},{"kind":"decrypt","passphrase":"wrong"}],
+            "sink":{"kind":"null"}}"#,
+    );
+    let err = run_pipeline(spec, JsValue::UNDEFINED)
+        .await
+        .expect_err("wrong passphrase");
+    assert_eq!(string(&err, "stage"), "decrypt");
+    assert!(error_message(&err).contains("frame 0 failed authentication"));
 }

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use crate::core::b64::{Base64Decoder, Base64Encoder, Variant};
 use crate::core::compress::{Decoder, Encoder, Format};
+use crate::core::crypt::{Decrypt, Encrypt};
 use crate::core::csv::CsvToNdjson;
 use crate::core::digest::Sha256Digest;
 use crate::core::lines::LineSplitter;
@@ -512,6 +513,26 @@ fn build_catalog() -> Vec<StageInfo> {
             vec![ParamSpec::num("ms", 100.0, 0.0, 60_000.0, "Milliseconds per chunk.")],
             (Some(Bytes), Some(Bytes)),
         ),
+        cpu(entry(
+            "encrypt",
+            Transform,
+            "Encrypt (AES-GCM)",
+            "AES-256-GCM with a key from the passphrase (PBKDF2-SHA256); output is a header and authenticated frames that decrypt reads.",
+            vec![
+                ParamSpec::string("passphrase", "", "The secret. Anyone with it can decrypt."),
+                ParamSpec::int("iterations", 100_000, 1_000, 10_000_000, "PBKDF2 rounds: slower to derive, harder to guess."),
+                ParamSpec::int("frameSize", 65_536, 1, 16 << 20, "Plaintext bytes per authenticated frame."),
+            ],
+            (Some(Bytes), Some(Bytes)),
+        )),
+        cpu(entry(
+            "decrypt",
+            Transform,
+            "Decrypt (AES-GCM)",
+            "Reads what encrypt wrote; a wrong passphrase or an altered, missing or extra frame is an error naming the frame.",
+            vec![ParamSpec::string("passphrase", "", "The secret used to encrypt.")],
+            (Some(Bytes), Some(Bytes)),
+        )),
         entry(
             "head",
             Transform,
@@ -644,10 +665,18 @@ pub fn build_source(kind: &str, o: &Options) -> Box<dyn Source> {
     }
 }
 
+/// Builds the transform `kind`. `random` fills buffers with
+/// unpredictable bytes (salts and nonces for `encrypt`).
+///
 /// # Errors
 ///
-/// Options valid one by one but not together (a bad regex).
-pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transform>, Error> {
+/// Options valid one by one but not together (a bad regex, an empty
+/// passphrase).
+pub fn build_transform(
+    kind: &'static str,
+    o: &Options,
+    random: &mut dyn FnMut(&mut [u8]),
+) -> Result<Box<dyn Transform>, Error> {
     Ok(match kind {
         "uppercase" => Box::new(Uppercase),
         "split-lines" => Box::new(LineSplitter::new(o.u64("maxLineBytes"))),
@@ -689,6 +718,13 @@ pub fn build_transform(kind: &'static str, o: &Options) -> Result<Box<dyn Transf
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "encrypt" => Box::new(Encrypt::new(
+            o.str("passphrase"),
+            o.u64("iterations") as u32,
+            usize::try_from(o.u64("frameSize")).unwrap_or(usize::MAX),
+            random,
+        )?),
+        "decrypt" => Box::new(Decrypt::new(o.str("passphrase"))),
         "throttle" => Box::new(Paced::throttle(o.f64("bytesPerSecond"))),
         "delay" => Box::new(Paced::delay(o.f64("ms"))),
         "primes" => Box::new(Primes::new(o.u64("blockSize"), o.u64("limit"))),

@@ -5,6 +5,7 @@
 pub mod b64;
 pub mod catalog;
 pub mod compress;
+pub mod crypt;
 pub mod csv;
 pub mod digest;
 pub mod error;

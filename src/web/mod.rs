@@ -199,7 +199,11 @@ pub(crate) fn build_transform(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
-    let driver = Driver::new(catalog::build_transform(info.kind, o)?);
+    let driver = Driver::new(catalog::build_transform(
+        info.kind,
+        o,
+        &mut sys::random_bytes,
+    )?);
     let hwm = o.f64("highWaterMark");
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stage = transformer::TransformStage::new(Rc::clone(&handle), driver);

@@ -29,6 +29,9 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &js_sys::Uint8Array);
+
     /// The global `fetch`, in a Window or a Worker.
     #[wasm_bindgen(js_name = fetch)]
     pub fn fetch(url: &str) -> js_sys::Promise;
@@ -52,4 +55,12 @@ pub fn sleep(ms: f64) -> js_sys::Promise {
     js_sys::Promise::new(&mut |resolve, _reject| {
         set_timeout(&resolve, ms);
     })
+}
+
+/// Fills `buf` from `crypto.getRandomValues` (a CSPRNG in every browser and
+/// Worker).
+pub fn random_bytes(buf: &mut [u8]) {
+    let js = js_sys::Uint8Array::new_with_length(buf.len() as u32);
+    get_random_values(&js);
+    js.copy_to(buf);
 }
