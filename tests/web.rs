@@ -1064,3 +1064,69 @@ async fn encrypt_then_decrypt_gives_back_the_exact_bytes() {
     assert_eq!(string(&err, "stage"), "decrypt");
     assert!(error_message(&err).contains("frame 0 failed authentication"));
 }
+
+/// Each parsing or decoding stage, fed bad input through a real stream,
+/// errors it with an Error naming the stage and a position.
+#[wasm_bindgen_test]
+async fn bad_input_to_each_parsing_stage_errors_with_stage_and_position() {
+    let gz: Uint8Array = native_compress(&sample_text(5000.0), "gzip")
+        .await
+        .unchecked_into();
+    let cut_gz = gz.subarray(0, gz.length() / 2);
+    let z: Uint8Array = native_compress(&sample_text(5000.0), "deflate")
+        .await
+        .unchecked_into();
+    let cases: Vec<(&str, &str, Uint8Array, &str)> = vec![
+        (
+            "split-lines",
+            r#"{"maxLineBytes":4}"#,
+            bytes("ok\ntoo long\n"),
+            "line",
+        ),
+        (
+            "split-lines",
+            "{}",
+            Uint8Array::from(&b"ok\nbad \xff\n"[..]),
+            "offset",
+        ),
+        ("csv-to-ndjson", "{}", bytes("a,b\n1,2\n3\n"), "line"),
+        ("ndjson-parse", "{}", bytes("{\"a\":1}\n{oops}\n"), "line"),
+        ("gunzip", "{}", cut_gz, "offset"),
+        ("inflate", "{}", z.subarray(0, 10), "offset"),
+        ("base64-decode", "{}", bytes("Zm9v*"), "offset"),
+        (
+            "text-decode",
+            "{}",
+            Uint8Array::from(&b"ok \xc3"[..]),
+            "offset",
+        ),
+        (
+            "decrypt",
+            r#"{"passphrase":"p"}"#,
+            bytes("not encrypted at all, clearly not"),
+            "offset",
+        ),
+        (
+            "hash-field",
+            "{}",
+            bytes("{\"name\":\"no password\"}\n"),
+            "line",
+        ),
+    ];
+    for (kind, options, input, position) in cases {
+        let t = create_transform(kind, opts(options)).unwrap();
+        let err = through(&input, &t, 3.0).await.expect_err(kind);
+        assert_eq!(error_name(&err), "PipewrightError", "{kind}");
+        assert_eq!(string(&err, "stage"), kind);
+        assert!(
+            get(&err, position).as_f64().is_some(),
+            "{kind}: has a numeric {position}: {}",
+            error_message(&err)
+        );
+        assert!(
+            error_message(&err).starts_with(&format!("{kind}: ")),
+            "{}",
+            error_message(&err)
+        );
+    }
+}
