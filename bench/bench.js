@@ -1,7 +1,7 @@
 // Throughput of stages through a real pipe (source → stage → sink), each
 // against the peer a user would otherwise pick, measured in the same run and
 // interleaved so a noisy machine hits both alike. Figures, not gates.
-import init, { createSource, createTransform } from "/pkg/pipewright.js";
+import init, { catalog, createSource, createTransform } from "/pkg/pipewright.js";
 
 const TEXT = new TextEncoder().encode(
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. ",
@@ -111,13 +111,15 @@ export async function runBench() {
       }
     }
   }
-  rows.push(...(await codecRows()));
-  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows };
+  const peers = await codecRows();
+  const stages = await stageRows(catalog());
+  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, stages };
 }
 
-// Codecs: 16 MiB of text in 64 KiB chunks, through a whole pipe.
-const CODEC_BYTES = 16 << 20;
-const CODEC_CHUNK = 65536;
+// Peers: each of our stages next to what a web developer would otherwise
+// use, on the same data in the same run. 16 MiB in 64 KiB chunks.
+const PEER_BYTES = 16 << 20;
+const PEER_CHUNK = 65536;
 
 function split(bytes, size) {
   const out = [];
@@ -130,9 +132,10 @@ async function collect(readable) {
   const parts = [];
   for await (const c of readable) parts.push(c);
   if (parts.length > 0 && typeof parts[0] === "string") return parts.join("");
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = new Uint8Array(parts.reduce((n, p) => n + (p.length ?? 0), 0));
   let at = 0;
   for (const p of parts) {
+    if (!(p instanceof Uint8Array)) continue;
     out.set(p, at);
     at += p.length;
   }
@@ -144,68 +147,242 @@ function sourceOf(chunks) {
   return new ReadableStream({ pull: (c) => (i < chunks.length ? c.enqueue(chunks[i++]) : c.close()) }, { highWaterMark: 4 });
 }
 
-// Time one pipe of `chunks` through `makeStage()`; returns ms and the output.
-async function timePipe(makeStage, chunks) {
+async function timed(run) {
   const t0 = performance.now();
-  const out = await collect(sourceOf(chunks).pipeThrough(makeStage()));
+  const out = await run();
   return { ms: performance.now() - t0, out };
 }
 
-// SHA-256 the way a page would without Pipewright: gather the stream, then
-// crypto.subtle.digest.
-async function subtleOfStream(chunks) {
-  const t0 = performance.now();
-  const all = await collect(sourceOf(chunks));
-  const digest = await crypto.subtle.digest("SHA-256", all);
-  return { ms: performance.now() - t0, out: new Uint8Array(digest) };
+const through = (makeStage) => (chunks) => timed(() => collect(sourceOf(chunks).pipeThrough(makeStage())));
+
+// Peer libraries wrapped as TransformStreams, as a developer would.
+function fflateStream(Klass, options) {
+  let codec;
+  return new TransformStream({
+    start(c) {
+      codec = options ? new Klass(options) : new Klass();
+      codec.ondata = (data) => c.enqueue(data);
+    },
+    transform(chunk) {
+      codec.push(chunk);
+    },
+    flush() {
+      codec.push(new Uint8Array(0), true);
+    },
+  });
+}
+
+function pakoGzipStream() {
+  let d;
+  return new TransformStream({
+    start(c) {
+      d = new pako.Deflate({ level: 6, gzip: true });
+      d.onData = (data) => c.enqueue(data);
+    },
+    transform(chunk) {
+      d.push(chunk, false);
+    },
+    flush() {
+      d.push(new Uint8Array(0), true);
+    },
+  });
+}
+
+function hashWasmStream() {
+  let h;
+  return new TransformStream({
+    async start() {
+      h = await hashWasm.createSHA256();
+      h.init();
+    },
+    transform(chunk) {
+      h.update(chunk);
+    },
+    flush(c) {
+      c.enqueue(h.digest("hex"));
+    },
+  });
 }
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
+// papaparse reading the same Blob, with header keys, each row as a JSON line.
+function papaNdjson(blob) {
+  return timed(
+    () =>
+      new Promise((resolve, reject) => {
+        let lines = 0;
+        window.Papa.parse(blob, {
+          header: true,
+          skipEmptyLines: true,
+          chunkSize: PEER_CHUNK,
+          chunk: (results) => {
+            for (const row of results.data) {
+              JSON.stringify(row);
+              lines++;
+            }
+          },
+          complete: () => resolve(lines),
+          error: reject,
+        });
+      }),
+  );
+}
+
+async function oursNdjson(blob) {
+  return timed(async () => {
+    let lines = 0;
+    const out = createSource("file", { file: blob, chunkSize: PEER_CHUNK }).pipeThrough(createTransform("csv-to-ndjson"));
+    for await (const chunk of out) for (const b of chunk) if (b === 10) lines++;
+    return lines;
+  });
+}
+
+let fflate, pako, hashWasm;
+
 export async function codecRows() {
+  fflate = await import("/node_modules/fflate/esm/browser.js");
+  pako = await import("/node_modules/pako/dist/browser/pako.esm.min.mjs");
+  hashWasm = await import("/node_modules/hash-wasm/dist/index.esm.js");
   // Seeded lorem text: a realistic word mix (gzip shrinks it ~3.5x), the
   // same in every run.
-  const text = await collect(createSource("lorem", { bytes: CODEC_BYTES, chunkSize: CODEC_CHUNK, seed: 1 }));
-  const chunks = () => split(text, CODEC_CHUNK);
-  const gz = (await timePipe(() => new CompressionStream("gzip"), chunks())).out;
-  const gzChunks = () => split(gz, CODEC_CHUNK);
+  const text = await collect(createSource("lorem", { bytes: PEER_BYTES, chunkSize: PEER_CHUNK, seed: 1 }));
+  const chunks = () => split(text, PEER_CHUNK);
+  const gz = (await through(() => new CompressionStream("gzip"))(chunks())).out;
+  const gzChunks = () => split(gz, PEER_CHUNK);
+  const csvBlob = new Blob([await collect(createSource("users", { count: 150000, seed: 1 }))]);
 
+  const checkGunzip = (r) => {
+    if (r.out.length !== text.length) throw new Error("gunzip: wrong length");
+  };
   const cases = [
-    { stage: "pipewright gzip (level 6)", peer: "CompressionStream gzip", input: chunks,
-      ours: (c) => timePipe(() => createTransform("gzip", { level: 6 }), c),
-      theirs: (c) => timePipe(() => new CompressionStream("gzip"), c) },
-    { stage: "pipewright gunzip", peer: "DecompressionStream gzip", input: gzChunks,
-      ours: (c) => timePipe(() => createTransform("gunzip"), c),
-      theirs: (c) => timePipe(() => new DecompressionStream("gzip"), c) },
-    { stage: "pipewright sha256", peer: "collect + crypto.subtle.digest", input: chunks,
-      ours: (c) => timePipe(() => createTransform("sha256"), c),
-      theirs: subtleOfStream },
+    {
+      ours: "gzip (level 6)",
+      run: () => through(() => createTransform("gzip", { level: 6 }))(chunks()),
+      bytes: text.length,
+      peers: {
+        "fflate Gzip": () => through(() => fflateStream(fflate.Gzip, { level: 6 }))(chunks()),
+        "CompressionStream gzip": () => through(() => new CompressionStream("gzip"))(chunks()),
+        "pako Deflate gzip": () => through(pakoGzipStream)(chunks()),
+      },
+    },
+    {
+      ours: "gunzip",
+      run: () => through(() => createTransform("gunzip"))(gzChunks()),
+      check: checkGunzip,
+      bytes: text.length,
+      peers: {
+        "fflate Gunzip": () => through(() => fflateStream(fflate.Gunzip))(gzChunks()),
+        "DecompressionStream gzip": () => through(() => new DecompressionStream("gzip"))(gzChunks()),
+      },
+    },
+    {
+      ours: "sha256",
+      run: () => through(() => createTransform("sha256"))(chunks()),
+      bytes: text.length,
+      peers: {
+        "hash-wasm SHA-256 streaming": () => through(hashWasmStream)(chunks()),
+        "crypto.subtle.digest (collect first)": () =>
+          timed(async () => hex(new Uint8Array(await crypto.subtle.digest("SHA-256", await collect(sourceOf(chunks())))))),
+      },
+    },
+    {
+      ours: "csv-to-ndjson (from a Blob)",
+      run: () => oursNdjson(csvBlob),
+      bytes: csvBlob.size,
+      peers: { "papaparse + JSON.stringify": () => papaNdjson(csvBlob) },
+    },
   ];
   const rows = [];
   for (const k of cases) {
-    const ours = [];
-    const theirs = [];
-    let outBytes = 0;
+    const times = { [k.ours]: [] };
+    for (const p of Object.keys(k.peers)) times[p] = [];
+    let reference;
     for (let round = 0; round <= 3; round++) {
-      const a = await k.ours(k.input());
-      const b = await k.theirs(k.input());
-      if (round > 0) {
-        ours.push(a.ms);
-        theirs.push(b.ms);
+      const a = await k.run();
+      k.check?.(a);
+      if (round > 0) times[k.ours].push(a.ms);
+      for (const [name, run] of Object.entries(k.peers)) {
+        const b = await run();
+        if (round > 0) times[name].push(b.ms);
+        if (k.ours === "sha256" && a.out !== b.out) throw new Error(`sha256 differs from ${name}`);
+        if (k.ours.startsWith("csv") && a.out !== b.out) reference = `${a.out} vs ${b.out} rows`;
       }
-      outBytes = a.out.length;
-      if (k.stage.includes("gunzip") && a.out.length !== text.length) throw new Error("gunzip: wrong length");
-      if (k.stage.includes("sha256") && a.out !== hex(b.out)) throw new Error("sha256 differs from crypto.subtle");
     }
-    // Throughput counts uncompressed bytes on both sides of a codec.
-    const chunkCount = k.input().length;
-    const [ms, peerMs] = [median(ours), median(theirs)];
-    const row = (name, t, vs, peer) => ({
-      stage: name, chunkBytes: CODEC_CHUNK, chunks: chunkCount,
-      mbPerSec: text.length / 1e6 / (t / 1000), nsPerChunk: (t * 1e6) / chunkCount, vsPeer: vs, peer,
-    });
-    rows.push({ ...row(k.stage, ms, peerMs / ms, k.peer), outBytes });
-    rows.push(row(k.peer, peerMs, null, null));
+    if (reference) throw new Error(`csv-to-ndjson and papaparse disagree: ${reference}`);
+    const ms = median(times[k.ours]);
+    for (const peer of Object.keys(k.peers)) {
+      const peerMs = median(times[peer]);
+      rows.push({
+        stage: k.ours,
+        peer,
+        mbPerSec: k.bytes / 1e6 / (ms / 1000),
+        peerMbPerSec: k.bytes / 1e6 / (peerMs / 1000),
+        ratio: peerMs / ms,
+      });
+    }
+  }
+  return rows;
+}
+
+// Every transform alone, on input it can take, 8 MiB in 64 KiB chunks.
+export async function stageRows(catalog) {
+  const bytes = 8 << 20;
+  const lorem = await collect(createSource("lorem", { bytes, chunkSize: PEER_CHUNK, seed: 2 }));
+  const users = (format) => collect(createSource("users", { format, count: 60000, seed: 2 }));
+  const made = async (kind, options, input) => collect(sourceOf(split(input, PEER_CHUNK)).pipeThrough(createTransform(kind, options)));
+  const csv = await users("csv");
+  const ndjson = await users("ndjson");
+  const records = await collect(sourceOf(split(ndjson, PEER_CHUNK)).pipeThrough(createTransform("ndjson-parse")));
+  const objects = [];
+  for await (const r of sourceOf(split(ndjson, PEER_CHUNK)).pipeThrough(createTransform("ndjson-parse"))) objects.push(r);
+  const textChunks = split(lorem, PEER_CHUNK).map((c) => new TextDecoder().decode(c));
+  const inputs = {
+    "csv-to-ndjson": csv,
+    "ndjson-parse": ndjson,
+    gunzip: await made("gzip", {}, lorem),
+    inflate: await made("deflate", {}, lorem),
+    "base64-decode": await made("base64-encode", {}, lorem),
+    decrypt: await made("encrypt", { passphrase: "bench", iterations: 1000 }, lorem),
+  };
+  const options = {
+    encrypt: { passphrase: "bench", iterations: 1000 },
+    decrypt: { passphrase: "bench" },
+    head: { count: 1e15 },
+    delay: { ms: 0 },
+    throttle: { bytesPerSecond: 1e12 },
+    primes: { limit: 100000 },
+    "hash-field": { iterations: 1 },
+    filter: { pattern: "lorem" },
+    "filter-records": { pattern: "Ada" },
+  };
+  const rows = [];
+  void records;
+  for (const info of catalog.filter((s) => s.role === "transform")) {
+    const kind = info.kind;
+    let chunks;
+    let size;
+    if (info.input === "records") {
+      chunks = objects;
+      size = ndjson.length;
+    } else if (info.input === "text") {
+      chunks = textChunks;
+      size = lorem.length;
+    } else {
+      const data = inputs[kind] ?? lorem;
+      chunks = split(data, PEER_CHUNK);
+      size = data.length;
+    }
+    const ms = [];
+    for (let round = 0; round <= 2; round++) {
+      // Records are objects: pass them as they are; bytes may be mutated in
+      // place (uppercase), so give each round fresh copies.
+      const input = info.input === "bytes" ? chunks.map((c) => c.slice()) : chunks;
+      const t = await timed(() => collect(sourceOf(input).pipeThrough(createTransform(kind, options[kind]))));
+      if (round > 0) ms.push(t.ms);
+    }
+    const m = median(ms);
+    rows.push({ stage: kind, input: info.input, chunks: chunks.length, mbPerSec: size / 1e6 / (m / 1000), nsPerChunk: (m * 1e6) / chunks.length });
   }
   return rows;
 }

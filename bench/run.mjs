@@ -7,7 +7,11 @@ import { repoRoot, startServer } from "../scripts/serve.mjs";
 import { launch } from "../tests/e2e/browser.mjs";
 
 const { server, url } = await startServer({
-  roots: { "/": join(repoRoot, "www"), "/bench/": join(repoRoot, "bench") },
+  roots: {
+    "/": join(repoRoot, "www"),
+    "/bench/": join(repoRoot, "bench"),
+    "/node_modules/": join(repoRoot, "node_modules"),
+  },
 });
 const browser = await launch();
 try {
@@ -33,6 +37,23 @@ try {
     ),
   ];
   console.log(lines.join("\n"));
+  const fmt = (n) => n.toFixed(1);
+  console.log(
+    [
+      "",
+      "| our stage | MB/s | peer | peer MB/s | ours ÷ peer (×, >1 is faster) |",
+      "| --- | ---: | --- | ---: | ---: |",
+      ...result.peers.map((r) => `| ${r.stage} | ${fmt(r.mbPerSec)} | ${r.peer} | ${fmt(r.peerMbPerSec)} | ${r.ratio.toFixed(2)}× |`),
+    ].join("\n"),
+  );
+  console.log(
+    [
+      "",
+      "| stage (alone) | input | MB/s | ns/chunk |",
+      "| --- | --- | ---: | ---: |",
+      ...result.stages.map((r) => `| ${r.stage} | ${r.input} | ${fmt(r.mbPerSec)} | ${Math.round(r.nsPerChunk).toLocaleString("en-US")} |`),
+    ].join("\n"),
+  );
   console.log(
     `\nwasm: ${(result.wasmBytes / 1024).toFixed(1)} KiB raw, ${(result.wasmGzipBytes / 1024).toFixed(1)} KiB gzipped`,
   );
