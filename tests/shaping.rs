@@ -67,3 +67,19 @@ fn primes_emits_one_line_per_block_whatever_the_chunking() {
     );
     assert!(lines[3].starts_with("block 4: "));
 }
+
+#[test]
+fn head_records_passes_the_first_records_then_wants_no_more() {
+    let input = b"{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n";
+    let out = same_every_way("head-records", json!({ "count": 2 }), input);
+    assert_eq!(
+        out.records,
+        vec![b"{\"n\":1}".to_vec(), b"{\"n\":2}".to_vec()]
+    );
+    // It stops taking input: the driver reports Enough.
+    let mut d = pipewright::core::Driver::new(common::build("head-records", json!({ "count": 1 })));
+    let flow = d.push(input, &mut |_| {}).unwrap();
+    assert_eq!(flow, pipewright::core::Flow::Enough);
+    let none = same_every_way("head-records", json!({ "count": 0 }), input);
+    assert!(none.records.is_empty());
+}

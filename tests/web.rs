@@ -1130,3 +1130,16 @@ async fn bad_input_to_each_parsing_stage_errors_with_stage_and_position() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn head_records_takes_objects_then_cancels_the_source() {
+    let stages = run_ok(
+        r#"{"source":{"kind":"users","format":"ndjson","count":100000,"chunkSize":4096},
+            "stages":[{"kind":"ndjson-parse"},{"kind":"head-records","count":3}],
+            "sink":{"kind":"count"}}"#,
+    )
+    .await;
+    assert_eq!(num(&stages.get(3), "chunksIn"), 3.0);
+    assert_eq!(string(&stages.get(0), "state"), "cancelled");
+    assert!(num(&stages.get(0), "chunksOut") < 20.0);
+}

@@ -16,7 +16,7 @@ use crate::core::ndjson::{ndjson_parse, NdjsonStringify};
 use crate::core::options::{Options, ParamDefault, ParamSpec, ParamType};
 use crate::core::primes::Primes;
 use crate::core::select::{filter, hash_field, validate};
-use crate::core::shaping::{Head, HeadUnit, Rechunk};
+use crate::core::shaping::{head_records, Head, HeadUnit, Rechunk};
 use crate::core::sink::{Pacer, SinkLogic};
 use crate::core::source::{Counter, Lorem, RandomBytes, Source};
 use crate::core::text::{Identity, Paced, Uppercase};
@@ -545,6 +545,14 @@ fn build_catalog() -> Vec<StageInfo> {
             (Some(Bytes), Some(Bytes)),
         ),
         entry(
+            "head-records",
+            Transform,
+            "Head (records)",
+            "The first `count` records, then it cancels upstream.",
+            vec![ParamSpec::int("count", 10, 0, MAX_SAFE, "How many records to pass.")],
+            (Some(Records), Some(Records)),
+        ),
+        entry(
             "rechunk",
             Transform,
             "Rechunk",
@@ -718,6 +726,7 @@ pub fn build_transform(
             Box::new(Head::new(unit, o.u64("count")))
         }
         "rechunk" => Box::new(Rechunk::new(o.u64("size"))),
+        "head-records" => Box::new(head_records(o.u64("count"))),
         "encrypt" => Box::new(Encrypt::new(
             o.str("passphrase"),
             o.u64("iterations") as u32,

@@ -23,6 +23,12 @@ pub trait RecordFn {
     fn details(&self) -> Option<serde_json::Value> {
         None
     }
+
+    /// True once the stage wants no more records (`head-records`): the
+    /// adapter then reports `Finished`, and the glue cancels upstream.
+    fn satisfied(&self) -> bool {
+        false
+    }
 }
 
 /// Why a record was refused.
@@ -191,6 +197,9 @@ impl<F: RecordFn> PerRecord<F> {
         loop {
             if let Some(status) = self.write_ready(output, w) {
                 return Ok(status);
+            }
+            if self.f.satisfied() {
+                return Ok(Status::Finished);
             }
             if *i == input.len() {
                 return Ok(Status::NeedInput);

@@ -133,3 +133,35 @@ impl Transform for Rechunk {
         })
     }
 }
+
+/// `head-records`: the first `count` records, then no more input.
+pub struct TakeRecords {
+    left: u64,
+}
+
+impl crate::core::records::RecordFn for TakeRecords {
+    fn kind(&self) -> &'static str {
+        "head-records"
+    }
+
+    fn map(
+        &mut self,
+        record: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<bool, crate::core::records::RecordError> {
+        if self.left == 0 {
+            return Ok(false);
+        }
+        self.left -= 1;
+        out.extend_from_slice(record);
+        Ok(true)
+    }
+
+    fn satisfied(&self) -> bool {
+        self.left == 0
+    }
+}
+
+pub fn head_records(count: u64) -> crate::core::records::PerRecord<TakeRecords> {
+    crate::core::records::PerRecord::new(TakeRecords { left: count }, Shape::Records, 1 << 30, 0)
+}
