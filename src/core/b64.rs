@@ -314,10 +314,8 @@ impl Transform for Base64Decoder {
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
         self.deferred.check()?;
         let (mut i, mut w) = (0, 0);
-        match self.decode_some(input, output, &mut i, &mut w) {
-            Ok(status) => step(i, w, status),
-            Err(e) => self.deferred.defer(e, i, w),
-        }
+        let outcome = self.decode_some(input, output, &mut i, &mut w);
+        self.deferred.settle(outcome, i, w)
     }
 
     fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {

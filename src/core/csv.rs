@@ -176,14 +176,8 @@ impl CsvToNdjson {
     fn step(&mut self, input: &[u8], output: &mut [u8], eof: bool) -> Result<Progress, Error> {
         self.deferred.check()?;
         let (mut i, mut w) = (0, 0);
-        match self.parse(input, output, eof, &mut i, &mut w) {
-            Ok(status) => Ok(Progress {
-                consumed: i,
-                written: w,
-                status,
-            }),
-            Err(e) => self.deferred.defer(e, i, w),
-        }
+        let outcome = self.parse(input, output, eof, &mut i, &mut w);
+        self.deferred.settle(outcome, i, w)
     }
 
     /// Parses as far as input and output allow; `eof` once input ended.

@@ -183,14 +183,8 @@ impl Transform for TextDecode {
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
         self.deferred.check()?;
         let (mut i, mut w) = (0, 0);
-        match self.run(input, output, &mut i, &mut w) {
-            Ok(status) => Ok(Progress {
-                consumed: i,
-                written: w,
-                status,
-            }),
-            Err(e) => self.deferred.defer(e, i, w),
-        }
+        let outcome = self.run(input, output, &mut i, &mut w);
+        self.deferred.settle(outcome, i, w)
     }
 
     fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {

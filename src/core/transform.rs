@@ -118,6 +118,29 @@ impl Deferred {
         self.0.take().map_or(Ok(()), Err)
     }
 
+    /// The transform's answer for a run that advanced `consumed` and
+    /// `written` and ended with `outcome`: the progress, or the error —
+    /// held back if output was written before it.
+    ///
+    /// # Errors
+    ///
+    /// The run's error, when nothing was written before it.
+    pub fn settle(
+        &mut self,
+        outcome: Result<Status, Error>,
+        consumed: usize,
+        written: usize,
+    ) -> Result<Progress, Error> {
+        match outcome {
+            Ok(status) => Ok(Progress {
+                consumed,
+                written,
+                status,
+            }),
+            Err(e) => self.defer(e, consumed, written),
+        }
+    }
+
     /// Returns `error` now if nothing was written, else the progress now
     /// and the error on the next call.
     pub fn defer(
