@@ -1,7 +1,7 @@
 // Throughput of stages through a real pipe (source → stage → sink), each
 // against the peer a user would otherwise pick, measured in the same run and
 // interleaved so a noisy machine hits both alike. Figures, not gates.
-import init, { catalog, createSource, createTransform } from "/pkg/pipewright.js";
+import init, { catalog, createSink, createSource, createTransform } from "/pkg/pipewright.js";
 
 const TEXT = new TextEncoder().encode(
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. ",
@@ -333,7 +333,6 @@ export async function stageRows(catalog) {
   const made = async (kind, options, input) => collect(sourceOf(split(input, PEER_CHUNK)).pipeThrough(createTransform(kind, options)));
   const csv = await users("csv");
   const ndjson = await users("ndjson");
-  const records = await collect(sourceOf(split(ndjson, PEER_CHUNK)).pipeThrough(createTransform("ndjson-parse")));
   const objects = [];
   for await (const r of sourceOf(split(ndjson, PEER_CHUNK)).pipeThrough(createTransform("ndjson-parse"))) objects.push(r);
   const textChunks = split(lorem, PEER_CHUNK).map((c) => new TextDecoder().decode(c));
@@ -349,6 +348,7 @@ export async function stageRows(catalog) {
     encrypt: { passphrase: "bench", iterations: 1000 },
     decrypt: { passphrase: "bench" },
     head: { count: 1e15 },
+    "head-records": { count: 1e15 },
     delay: { ms: 0 },
     throttle: { bytesPerSecond: 1e12 },
     primes: { limit: 100000 },
@@ -357,7 +357,6 @@ export async function stageRows(catalog) {
     "filter-records": { pattern: "Ada" },
   };
   const rows = [];
-  void records;
   for (const info of catalog.filter((s) => s.role === "transform")) {
     const kind = info.kind;
     let chunks;
@@ -383,6 +382,50 @@ export async function stageRows(catalog) {
     }
     const m = median(ms);
     rows.push({ stage: kind, input: info.input, chunks: chunks.length, mbPerSec: size / 1e6 / (m / 1000), nsPerChunk: (m * 1e6) / chunks.length });
+  }
+  // Sources, drained by a JS reader; sinks, fed by a JS source.
+  const blob = new Blob([lorem]);
+  const url = URL.createObjectURL(blob);
+  const sourceOptions = {
+    counter: { count: 100000 },
+    lorem: { bytes, chunkSize: PEER_CHUNK },
+    random: { bytes, chunkSize: PEER_CHUNK },
+    users: { count: 60000 },
+    file: { file: blob, chunkSize: PEER_CHUNK },
+    fetch: { url },
+    push: { bytes, chunkSize: PEER_CHUNK },
+  };
+  for (const info of catalog.filter((s) => s.role === "source")) {
+    const ms = [];
+    let size = 0;
+    let chunks = 0;
+    for (let round = 0; round <= 2; round++) {
+      const t = await timed(async () => {
+        let n = 0;
+        let c = 0;
+        for await (const chunk of createSource(info.kind, sourceOptions[info.kind])) {
+          n += chunk.length;
+          c++;
+        }
+        return [n, c];
+      });
+      [size, chunks] = t.out;
+      if (round > 0) ms.push(t.ms);
+    }
+    const m = median(ms);
+    rows.push({ stage: `${info.kind} (source)`, input: "—", chunks, mbPerSec: size / 1e6 / (m / 1000), nsPerChunk: (m * 1e6) / chunks });
+  }
+  URL.revokeObjectURL(url);
+  const sinkOptions = { throttle: { bytesPerSecond: 1e12 }, collect: { maxBytes: 1 << 30 } };
+  for (const info of catalog.filter((s) => s.role === "sink")) {
+    const ms = [];
+    const chunks = split(lorem, PEER_CHUNK);
+    for (let round = 0; round <= 2; round++) {
+      const t = await timed(() => sourceOf(chunks).pipeTo(createSink(info.kind, sinkOptions[info.kind])));
+      if (round > 0) ms.push(t.ms);
+    }
+    const m = median(ms);
+    rows.push({ stage: `${info.kind} (sink)`, input: "any", chunks: chunks.length, mbPerSec: lorem.length / 1e6 / (m / 1000), nsPerChunk: (m * 1e6) / chunks.length });
   }
   return rows;
 }
