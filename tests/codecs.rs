@@ -351,3 +351,18 @@ proptest! {
         prop_assert_eq!(back.bytes, data);
     }
 }
+
+#[test]
+fn gzip_output_inflates_with_miniz_oxide() {
+    // Our gzip writes the plain 10-byte header (no optional fields), the
+    // deflate stream, then CRC-32 and length: strip the frame and let
+    // miniz_oxide (flate2's other backend) inflate the rest.
+    let input = lorem(300_000);
+    let gz = ok("gzip", json!({ "level": 9 }), &input);
+    assert_eq!(&gz[..4], b"\x1f\x8b\x08\x00", "magic, deflate, no flags");
+    let raw = &gz[10..gz.len() - 8];
+    let inflated = miniz_oxide::inflate::decompress_to_vec(raw).expect("miniz_oxide inflates it");
+    assert_eq!(inflated, input);
+    let size = u32::from_le_bytes(gz[gz.len() - 4..].try_into().unwrap());
+    assert_eq!(size as usize, input.len(), "ISIZE trailer");
+}
