@@ -178,11 +178,14 @@ test("the README's JavaScript example runs as written", async () => {
   assert.ok(match, "README has an example block");
   const { page, problems, logs } = await watchedPage(browser.context);
   await page.goto(`${url}harness/harness.html`);
-  const finished = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("total:") });
+  const finished = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("user 2:") });
   await page.addScriptTag({ type: "module", content: match[1] });
   await finished;
   assert.deepEqual(logs.filter((l) => l.startsWith("CHUNK")), ["CHUNK 0", "CHUNK 1", "CHUNK 2"]);
   assert.ok(logs.includes("total: 1000000 bytes"), logs.join("\n"));
+  const users = logs.filter((l) => l.startsWith("user "));
+  assert.equal(users.length, 2);
+  assert.match(users[0], /^user 1: [A-Z][a-z]+( [A-Za-z-]+)+ <\S+@\S+\.\S+>$/);
   assert.deepEqual(problems, []);
   await page.close();
 });
