@@ -106,7 +106,7 @@ fn option_errors_name_the_stage_the_option_and_the_range() {
     let e = option_error(Role::Transform, "identity", json!({ "level": 3 }));
     assert_eq!(
         e.to_string(),
-        "identity: option `level` is not an option of this stage; accepted: highWaterMark"
+        "identity: option `level` is not an option of this stage; accepted: highWaterMark, worker"
     );
 
     let e = option_error(Role::Transform, "nope", json!({}));
@@ -268,4 +268,12 @@ fn users_bad_rate_makes_malformed_rows() {
         users(json!({ "count": 1000 })).len(),
         users(json!({ "count": 1000, "badRate": 0 })).len()
     );
+}
+
+#[test]
+fn every_transform_can_be_placed_in_a_worker() {
+    for info in catalog::catalog().iter() {
+        let has = info.params.iter().any(|p| p.name == "worker");
+        assert_eq!(has, info.role == Role::Transform, "{}", info.kind);
+    }
 }

@@ -1143,3 +1143,14 @@ async fn head_records_takes_objects_then_cancels_the_source() {
     assert_eq!(string(&stages.get(0), "state"), "cancelled");
     assert!(num(&stages.get(0), "chunksOut") < 20.0);
 }
+
+#[wasm_bindgen_test]
+fn pacing_stages_refuse_a_worker() {
+    let e = throws(|| create_transform("delay", opts(r#"{"worker":true}"#)).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+    assert!(
+        error_message(&e).starts_with("delay: option `worker` cannot be true"),
+        "{}",
+        error_message(&e)
+    );
+}

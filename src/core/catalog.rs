@@ -210,6 +210,17 @@ fn entry(
     types: (Option<DataType>, Option<DataType>),
 ) -> StageInfo {
     params.push(hwm(role));
+    if role == Role::Transform {
+        params.push(ParamSpec {
+            name: "worker",
+            ty: ParamType::Boolean,
+            default: ParamDefault::Bool(false),
+            min: None,
+            max: None,
+            choices: &[],
+            help: "Run the whole stage in its own Web Worker, off the main thread.",
+        });
+    }
     StageInfo {
         kind,
         role,

@@ -74,3 +74,117 @@ export function describe(value) {
   if (value instanceof ArrayBuffer) return "an ArrayBuffer";
   return `a ${typeof value}`;
 }
+
+// ---- Stages pinned to a Worker (src/web/worker.rs) ----
+
+let workersCreated = 0;
+let workersTerminated = 0;
+const retirers = new WeakMap();
+
+export function workerCounts() {
+  return { created: workersCreated, terminated: workersTerminated, active: workersCreated - workersTerminated };
+}
+
+// Terminates a pinned stage's worker if it still runs (a pipeline calls this
+// when it settles: Chromium never tells a transformer about a cancel).
+export function retire(stream) {
+  retirers.get(stream)?.();
+}
+
+// A stream dropped without finishing still loses its worker when collected.
+const collector = new FinalizationRegistry((stop) => stop());
+
+function remoteError(fields, kind) {
+  const e = new Error(fields.message ?? `${kind}: the worker failed`);
+  for (const [k, v] of Object.entries(fields)) if (k !== "message") e[k] = v;
+  return e;
+}
+
+export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark) {
+  const queued = { accepted: 0 };
+  let worker = null;
+  let pending = null;
+  let alive = false;
+  const stop = () => {
+    if (!alive) return;
+    alive = false;
+    worker.terminate();
+    workersTerminated += 1;
+    pending?.reject(new Error(`${kind}: the worker was stopped`));
+    pending = null;
+  };
+  const call = (message, transfer = []) =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      worker.postMessage(message, transfer);
+    });
+  const deliver = (reply, controller) => {
+    let bytes = 0;
+    for (const v of reply.out) {
+      bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
+      controller.enqueue(v);
+    }
+    proxy.received(reply.out.length, bytes, reply.busyMs ?? 0);
+    if (reply.report) proxy.report(reply.report);
+    if (reply.error) {
+      const e = remoteError(reply.error, kind);
+      proxy.failed(e);
+      stop();
+      throw e;
+    }
+  };
+  const stream = new TransformStream(
+    {
+      async start(controller) {
+        proxy.start(controller, queued);
+        worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind}` });
+        workersCreated += 1;
+        alive = true;
+        worker.onmessage = ({ data }) => {
+          const p = pending;
+          pending = null;
+          p?.resolve(data);
+        };
+        worker.onerror = (event) => {
+          event.preventDefault();
+          const p = pending;
+          pending = null;
+          p?.reject(new Error(`${kind}: the worker failed: ${event.message}`));
+          stop();
+        };
+        const ready = await call({ type: "init", module, kind, options });
+        if (ready.error) {
+          stop();
+          throw remoteError(ready.error, kind);
+        }
+      },
+      async transform(chunk, controller) {
+        // A chunk that owns its whole buffer moves to the worker; a view
+        // into a larger buffer is copied by structured clone.
+        const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own);
+        const reply = await call({ type: "chunk", chunk }, own ? [chunk.buffer] : []);
+        deliver(reply, controller);
+        if (reply.enough) {
+          proxy.done();
+          stop();
+          controller.terminate();
+        }
+      },
+      async flush(controller) {
+        const reply = await call({ type: "finish" });
+        deliver(reply, controller);
+        proxy.done();
+        stop();
+      },
+    },
+    countingStrategy(queued, highWaterMark),
+    { highWaterMark: 0 },
+  );
+  retirers.set(stream, () => {
+    if (alive) proxy.cancelled("the pipeline ended");
+    stop();
+  });
+  collector.register(stream, stop);
+  return remember(stream, proxy);
+}

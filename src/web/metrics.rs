@@ -32,6 +32,11 @@ pub struct Counters {
     pub finished: u64,
     /// Records skipped as bad (tolerant mode).
     pub rejected: u64,
+    /// For a stage in a Worker: chunks whose buffer moved there, chunks
+    /// copied, and the worker's busy time.
+    pub transfers: u64,
+    pub copies: u64,
+    pub worker_busy_ms: f64,
 }
 
 /// Shared between a stage object (owned by its JS stream) and the pipeline
@@ -54,6 +59,8 @@ pub struct StageHandle {
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
     queued: RefCell<Option<Object>>,
     pub total_bytes: Option<u64>,
+    /// "main", or "worker" for a pinned stage.
+    pub placement: Cell<&'static str>,
 }
 
 impl StageHandle {
@@ -71,6 +78,7 @@ impl StageHandle {
             source_controller: RefCell::new(None),
             queued: RefCell::new(None),
             total_bytes,
+            placement: Cell::new("main"),
         }
     }
 
@@ -186,6 +194,12 @@ impl StageHandle {
         put("chunksOut", num(c.chunks_out));
         put("bytesOut", num(c.bytes_out));
         put("rejected", num(c.rejected));
+        put("placement", JsValue::from_str(self.placement.get()));
+        if self.placement.get() == "worker" {
+            put("workerBusyMs", JsValue::from_f64(c.worker_busy_ms));
+            put("transfers", num(c.transfers));
+            put("copies", num(c.copies));
+        }
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));
         put("backpressured", JsValue::from_bool(self.backpressured()));

@@ -8,6 +8,7 @@ pub mod sink;
 pub mod source;
 pub mod sys;
 pub mod transformer;
+pub mod worker;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -50,7 +51,7 @@ fn bad_options(kind: &str, message: String, problem: OptionProblem) -> Error {
 
 /// Reads a factory's options object into JSON, refusing what JSON would
 /// silently drop or mangle: functions, objects, `NaN`, infinities.
-fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Error> {
+pub(crate) fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Error> {
     let mut map = Map::new();
     if options.is_undefined() || options.is_null() {
         return Ok(map);
@@ -199,6 +200,9 @@ pub(crate) fn build_transform(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    if o.bool("worker") {
+        return build_worker_transform(info, o);
+    }
     let driver = Driver::new(catalog::build_transform(
         info.kind,
         o,
@@ -219,6 +223,49 @@ pub(crate) fn build_sink(
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stage = sink::SinkStage::new(Rc::clone(&handle), logic);
     Ok((sys::make_writable(stage, hwm), handle))
+}
+
+/// A transform pinned to its own Worker: the options go to the worker as
+/// they were validated here, less `worker` itself.
+fn build_worker_transform(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    if matches!(info.kind, "throttle" | "delay") {
+        return Err(Error::BadOption {
+            stage: info.kind.to_string(),
+            option: "worker".to_string(),
+            message: "cannot be true: this stage paces chunks with the main thread's timers"
+                .to_string(),
+            problem: OptionProblem::Range,
+        });
+    }
+    let mut options = o.to_json();
+    if let Value::Object(map) = &mut options {
+        map.remove("worker");
+    }
+    // Serialised JSON always parses back.
+    let options = js_sys::JSON::parse(&options.to_string()).unwrap_or(JsValue::UNDEFINED);
+    let hwm = o.f64("highWaterMark");
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    handle.placement.set("worker");
+    let proxy = worker::WorkerProxy::new(Rc::clone(&handle));
+    let stream = sys::make_worker_transform(
+        proxy,
+        &worker::worker_url(),
+        &wasm_bindgen::module(),
+        info.kind,
+        &options,
+        hwm,
+    );
+    Ok((stream, handle))
+}
+
+/// How many Workers Pipewright has started and terminated, and how many
+/// are running now (`active`): `{ created, terminated, active }`.
+#[wasm_bindgen(js_name = workerCounts)]
+pub fn worker_counts() -> JsValue {
+    sys::worker_counts()
 }
 
 /// A pull-based `ReadableStream` of the source `kind`.

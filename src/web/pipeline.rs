@@ -16,7 +16,7 @@ use web_sys::{AbortSignal, ReadableWritablePair, StreamPipeOptions};
 use crate::core::pipeline::PipelineSpec;
 use crate::core::{Error, OptionProblem};
 use crate::web::metrics::StageHandle;
-use crate::web::sys::{console_error, performance_now, sleep};
+use crate::web::sys::{console_error, performance_now, retire, sleep};
 use crate::web::{blob_option, build_sink, build_source, build_transform};
 
 const DEFAULT_METRICS_INTERVAL_MS: f64 = 100.0;
@@ -198,10 +198,12 @@ pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, Js
     })?;
     let (mut readable, source) = build_source(spec.source.info, &spec.source.options, blob)?;
     let mut handles = vec![source];
+    let mut transforms = Vec::new();
     for stage in &spec.stages {
         let (transform, handle) = build_transform(stage.info, &stage.options)?;
         readable = readable.pipe_through(transform.unchecked_ref::<ReadableWritablePair>());
         handles.push(handle);
+        transforms.push(transform);
     }
     let (sink, handle) = build_sink(spec.sink.info, &spec.sink.options)?;
     handles.push(handle);
@@ -228,6 +230,10 @@ pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, Js
         },
     };
     let duration = performance_now() - started;
+    // However the run ended, no stage's Worker outlives it.
+    for t in &transforms {
+        retire(t);
+    }
     if let Some(cb) = &run.on_metrics {
         call_on_metrics(cb, &metrics_snapshot(&handles, started));
     }

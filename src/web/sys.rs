@@ -20,6 +20,21 @@ extern "C" {
     #[wasm_bindgen(js_name = makeWritable)]
     pub fn make_writable(stage: SinkStage, high_water_mark: f64) -> web_sys::WritableStream;
 
+    #[wasm_bindgen(js_name = makeWorkerTransform)]
+    pub fn make_worker_transform(
+        proxy: crate::web::worker::WorkerProxy,
+        worker_url: &str,
+        module: &JsValue,
+        kind: &str,
+        options: &JsValue,
+        high_water_mark: f64,
+    ) -> web_sys::TransformStream;
+
+    #[wasm_bindgen(js_name = workerCounts)]
+    pub fn worker_counts() -> JsValue;
+
+    pub fn retire(stream: &JsValue);
+
     #[wasm_bindgen(js_name = snapshotOf)]
     pub fn snapshot_of(stream: &JsValue) -> JsValue;
 

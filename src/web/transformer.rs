@@ -14,11 +14,62 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::TransformStreamDefaultController;
 
-use crate::core::catalog::DataType;
+use crate::core::catalog::{DataType, StageInfo};
 use crate::core::{Driver, Error, Flow, Piece, Shape};
 use crate::web::error::to_js;
 use crate::web::metrics::{Phase, StageHandle};
 use crate::web::sys::{describe, performance_now, sleep};
+
+/// One output piece as the JS value downstream gets: a `Uint8Array`, a
+/// string, or (records) the parsed value.
+///
+/// # Errors
+///
+/// Only if a record is not JSON, which the stages check before they end one.
+pub fn piece_value(output: Option<DataType>, bytes: &[u8]) -> Result<JsValue, JsValue> {
+    Ok(match output {
+        // Text and record stages check UTF-8 (and records, JSON) before they
+        // end a record, so neither conversion can fail.
+        Some(DataType::Text) => JsValue::from_str(&String::from_utf8_lossy(bytes)),
+        Some(DataType::Records) => js_sys::JSON::parse(&String::from_utf8_lossy(bytes))?,
+        _ => Uint8Array::from(bytes).into(),
+    })
+}
+
+/// A chunk as the bytes a stage's core takes: a `Uint8Array`'s bytes, a
+/// string's UTF-8, or a record's JSON line.
+///
+/// # Errors
+///
+/// A chunk of the wrong type for the stage, naming it.
+pub fn chunk_bytes(info: &StageInfo, chunk: &JsValue, index: u64) -> Result<Vec<u8>, Error> {
+    let wrong = |expected| Error::BadChunk {
+        stage: info.kind.to_string(),
+        chunk: index,
+        found: describe(chunk),
+        expected,
+    };
+    match info.input {
+        Some(DataType::Records) => {
+            // `JSON.stringify` throws on a BigInt or a cycle and gives
+            // undefined for a function: none of them is a record.
+            let mut line = js_sys::JSON::stringify(chunk)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| wrong("a JSON-serialisable record"))?;
+            line.push('\n');
+            Ok(line.into_bytes())
+        }
+        Some(DataType::Text) => chunk
+            .as_string()
+            .map(String::into_bytes)
+            .ok_or_else(|| wrong("a string")),
+        _ => chunk
+            .dyn_ref::<Uint8Array>()
+            .map(Uint8Array::to_vec)
+            .ok_or_else(|| wrong("a Uint8Array")),
+    }
+}
 
 /// A wait shorter than this is not worth a timer.
 const MIN_PACE_MS: f64 = 1.0;
@@ -74,18 +125,12 @@ impl TransformStage {
                 return;
             }
             let (Piece::Bytes(b) | Piece::Record(b)) = piece;
-            let value: JsValue = match output {
-                // Text and record stages check UTF-8 (and records, JSON)
-                // before they end a record, so neither conversion can fail.
-                Some(DataType::Text) => JsValue::from_str(&String::from_utf8_lossy(b)),
-                Some(DataType::Records) => match js_sys::JSON::parse(&String::from_utf8_lossy(b)) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        failed = Some(e);
-                        return;
-                    }
-                },
-                _ => Uint8Array::from(b).into(),
+            let value = match piece_value(output, b) {
+                Ok(v) => v,
+                Err(e) => {
+                    failed = Some(e);
+                    return;
+                }
             };
             chunks += 1;
             bytes += b.len() as u64;

@@ -1,0 +1,134 @@
+// Stages pinned to a Worker (`worker: true`), tested against the built
+// package in Chromium: the worker loads the package entry by a relative path,
+// which the wasm-pack test harness (whose entry has another name) lacks.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { repoRoot, startServer } from "../../scripts/serve.mjs";
+import { launch, watchedPage } from "./browser.mjs";
+
+let server, url, browser;
+
+before(async () => {
+  ({ server, url } = await startServer({
+    roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
+  }));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+// Runs `body` (a function's source) in the harness page with the package
+// loaded as `pw` and a few helpers; returns what it returns.
+async function inPage(body) {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${url}harness/harness.html`);
+  const result = await page.evaluate(`(async () => {
+    const pw = await import("/pkg/pipewright.js");
+    await pw.default();
+    const collect = async (readable) => {
+      const parts = [];
+      for await (const c of readable) parts.push(c);
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) { out.set(p, at); at += p.length; }
+      return out;
+    };
+    const sourceOf = (chunks) => new ReadableStream({
+      start(c) { for (const x of chunks) c.enqueue(x); c.close(); },
+    });
+    const until = async (check) => { while (!check()) await new Promise((r) => setTimeout(r, 10)); };
+    return (${body})();
+  })()`);
+  await page.close();
+  return { result, problems };
+}
+
+test("a pinned gzip gives output byte-identical to the same stage on the main thread", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const text = await collect(pw.createSource("lorem", { bytes: 3000000, chunkSize: 65536, seed: 5 }));
+    const chunks = () => { const out = []; for (let i = 0; i < text.length; i += 65536) out.push(text.slice(i, i + 65536)); return out; };
+    const main = await collect(sourceOf(chunks()).pipeThrough(pw.createTransform("gzip", { level: 6 })));
+    const pinned = await collect(sourceOf(chunks()).pipeThrough(pw.createTransform("gzip", { level: 6, worker: true })));
+    const back = await collect(sourceOf([pinned]).pipeThrough(new DecompressionStream("gzip")));
+    return {
+      same: main.length === pinned.length && main.every((b, i) => b === pinned[i]),
+      size: pinned.length,
+      roundTrip: back.length === text.length && back.every((b, i) => b === text[i]),
+      counts: pw.workerCounts(),
+    };
+  }`);
+  assert.ok(result.same, "identical bytes");
+  assert.ok(result.size > 100000);
+  assert.ok(result.roundTrip, "DecompressionStream reads it back");
+  assert.equal(result.counts.active, 0, "the worker ended with the stream");
+  assert.deepEqual(problems, []);
+});
+
+test("metrics show the work ran in the worker, with buffers transferred", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const report = await pw.runPipeline({
+      source: { kind: "lorem", bytes: 1000000, chunkSize: 65536 },
+      stages: [{ kind: "sha256", worker: true }, { kind: "text-encode" }],
+      sink: { kind: "count" },
+    });
+    return report.stages[1];
+  }`);
+  assert.equal(result.placement, "worker");
+  assert.ok(result.workerBusyMs > 0, `busy ${result.workerBusyMs}`);
+  assert.equal(result.chunksIn, 16);
+  assert.equal(result.transfers, 16, "every chunk owned its buffer, so every chunk moved");
+  assert.equal(result.copies, 0);
+  assert.equal(result.result.length, 64, "the digest came back as the stage's result");
+  assert.deepEqual(problems, []);
+});
+
+test("bad data in a worker errors the stream naming the stage and offset", async () => {
+  const { result, problems } = await inPage(`async () => {
+    try {
+      await collect(sourceOf([new TextEncoder().encode("definitely not gzip")]).pipeThrough(pw.createTransform("gunzip", { worker: true })));
+      return { error: null };
+    } catch (e) {
+      await until(() => pw.workerCounts().active === 0);
+      return { error: { name: e.name, stage: e.stage, offset: e.offset, message: e.message }, counts: pw.workerCounts() };
+    }
+  }`);
+  assert.equal(result.error.name, "PipewrightError");
+  assert.equal(result.error.stage, "gunzip");
+  assert.equal(typeof result.error.offset, "number");
+  assert.equal(result.counts.active, 0);
+  assert.deepEqual(problems, []);
+});
+
+test("finishing or aborting leaves no worker behind, 20 times over", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const before = pw.workerCounts();
+    const outcomes = [];
+    for (let i = 0; i < 20; i++) {
+      const controller = new AbortController();
+      const abort = i % 2 === 1;
+      if (abort) setTimeout(() => controller.abort(new Error("stop")), 30);
+      try {
+        await pw.runPipeline({
+          source: { kind: "lorem", bytes: abort ? 50000000 : 200000, chunkSize: 16384 },
+          stages: [{ kind: "gzip", worker: true }, { kind: "gunzip", worker: true }],
+          sink: { kind: abort ? "throttle" : "count", ...(abort ? { bytesPerSecond: 2000000 } : {}) },
+        }, { signal: controller.signal });
+        outcomes.push("done");
+      } catch (e) {
+        outcomes.push(e.message);
+      }
+    }
+    const after = pw.workerCounts();
+    return { outcomes, made: after.created - before.created, ended: after.terminated - before.terminated, active: after.active };
+  }`);
+  assert.equal(result.outcomes.filter((o) => o === "done").length, 10);
+  assert.equal(result.outcomes.filter((o) => o === "stop").length, 10);
+  assert.equal(result.made, 40, "two workers per run");
+  assert.equal(result.made - result.ended, 0, "every worker created was terminated");
+  assert.equal(result.active, 0);
+  assert.deepEqual(problems, []);
+});
