@@ -109,6 +109,15 @@ pub enum Error {
         offset: u64,
     },
 
+    /// A worker pool gave up: its workers kept dying.
+    #[error("{stage}: {died} workers died, more than maxRestarts ({max}); the last: {why}")]
+    WorkersFailed {
+        stage: &'static str,
+        died: u32,
+        max: u32,
+        why: String,
+    },
+
     /// A chunk of a type the stage cannot take (for example a number where
     /// bytes are expected).
     #[error("{stage}: chunk {chunk} is {found}; expected {expected}")]
@@ -132,7 +141,8 @@ impl Error {
             | Error::TrailingData { stage, .. }
             | Error::LimitExceeded { stage, .. }
             | Error::BadRecord { stage, .. }
-            | Error::TooManyBadRecords { stage, .. } => Some(stage),
+            | Error::TooManyBadRecords { stage, .. }
+            | Error::WorkersFailed { stage, .. } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }

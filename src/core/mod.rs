@@ -13,6 +13,7 @@ pub mod lines;
 pub mod ndjson;
 pub mod options;
 pub mod pipeline;
+pub mod pool;
 pub mod primes;
 pub mod records;
 pub mod rng;

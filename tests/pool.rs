@@ -1,0 +1,96 @@
+//! The pool scheduler: bounded, ordered, and crash recovery.
+#![cfg(not(target_arch = "wasm32"))]
+
+use pipewright::core::pool::PoolScheduler;
+use pipewright::core::Error;
+use proptest::prelude::*;
+
+#[test]
+fn admits_round_robin_up_to_the_bound() {
+    let mut p = PoolScheduler::new(3, 2, 5);
+    let slots: Vec<_> = std::iter::from_fn(|| p.admit()).collect();
+    assert_eq!(slots, [(0, 0), (1, 1), (2, 2), (3, 0), (4, 1), (5, 2)]);
+    assert_eq!(p.in_flight(), 6, "3 workers x 2 in flight, then it waits");
+    assert_eq!(p.admit(), None);
+}
+
+#[test]
+fn results_go_out_in_input_order_whatever_order_they_finish_in() {
+    let mut p = PoolScheduler::new(3, 1, 0);
+    for _ in 0..3 {
+        p.admit().unwrap();
+    }
+    assert_eq!(
+        p.completed(2, 2),
+        Vec::<u64>::new(),
+        "seq 2 waits for 0 and 1"
+    );
+    assert_eq!(p.completed(1, 1), Vec::<u64>::new());
+    assert_eq!(p.waiting(), 2);
+    assert_eq!(p.completed(0, 0), vec![0, 1, 2]);
+    assert!(p.idle());
+}
+
+#[test]
+fn held_results_count_against_the_bound() {
+    // One slow chunk: the others finish, but the pool does not run ahead of
+    // it by more than its capacity.
+    let mut p = PoolScheduler::new(2, 1, 0);
+    let (slow, _) = p.admit().unwrap();
+    let (s1, w1) = p.admit().unwrap();
+    p.completed(w1, s1);
+    assert_eq!(p.admit(), None, "capacity 2: one in flight + one held");
+    assert_eq!(p.completed(0, slow), vec![0, 1]);
+    assert!(p.admit().is_some());
+}
+
+#[test]
+fn a_crash_returns_the_work_to_run_again_until_max_restarts() {
+    let mut p = PoolScheduler::new(2, 2, 1);
+    let sent: Vec<_> = std::iter::from_fn(|| p.admit()).collect();
+    assert_eq!(sent, [(0, 0), (1, 1), (2, 0), (3, 1)]);
+    assert_eq!(p.crashed(1, "primes", "boom").unwrap(), vec![1, 3]);
+    assert_eq!(p.restarts(), 1);
+    let e = p.crashed(0, "primes", "boom again").unwrap_err();
+    assert_eq!(
+        e,
+        Error::WorkersFailed {
+            stage: "primes",
+            died: 2,
+            max: 1,
+            why: "boom again".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "primes: 2 workers died, more than maxRestarts (1); the last: boom again"
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_finishing_order_gives_input_order_and_respects_the_bound(
+        workers in 1usize..5, per in 1usize..4, n in 1u64..60, seed in any::<u64>(),
+    ) {
+        let mut p = PoolScheduler::new(workers, per, 0);
+        let mut out = Vec::new();
+        let mut sent = 0;
+        let mut active: Vec<(u64, usize)> = Vec::new();
+        let mut r = seed;
+        while out.len() < n as usize {
+            while sent < n {
+                match p.admit() {
+                    Some(slot) => { active.push(slot); sent += 1; }
+                    None => break,
+                }
+            }
+            prop_assert!(p.in_flight() + p.waiting() <= workers * per);
+            // Finish a pseudo-random one of those in flight.
+            r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let (seq, w) = active.swap_remove((r >> 33) as usize % active.len());
+            out.extend(p.completed(w, seq));
+        }
+        prop_assert_eq!(out, (0..n).collect::<Vec<_>>());
+        prop_assert!(p.idle());
+    }
+}
