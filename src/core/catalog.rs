@@ -67,6 +67,9 @@ pub struct StageInfo {
     /// `None` for sinks.
     pub output: Option<DataType>,
     pub cpu_bound: bool,
+    /// Stateless per chunk or record, so chunks may go to a pool of Workers
+    /// (`pool: n`) in any order and come back in input order.
+    pub poolable: bool,
     /// How `highWaterMark` is measured: every stage so far counts chunks.
     pub strategy: &'static str,
 }
@@ -193,6 +196,65 @@ fn max_errors() -> ParamSpec {
     )
 }
 
+/// Stages whose output for a chunk (or record) depends on that chunk alone.
+const POOLABLE: &[&str] = &[
+    "identity",
+    "uppercase",
+    "text-encode",
+    "hash-field",
+    "validate",
+    "filter-records",
+    "ndjson-stringify",
+];
+
+/// Options of a stage placed in a pool of Workers, and its fault injection.
+fn placement_params() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::int(
+            "pool",
+            0,
+            0,
+            64,
+            "Fan chunks out to this many Workers (stateless stages only); 0 for none.",
+        ),
+        ParamSpec::int(
+            "inFlight",
+            2,
+            1,
+            64,
+            "Chunks in flight per pooled Worker: the backpressure across threads.",
+        ),
+        ParamSpec::int(
+            "maxRestarts",
+            3,
+            0,
+            1000,
+            "Worker crashes a pool survives before the stage fails.",
+        ),
+        ParamSpec::int(
+            "crashAt",
+            0,
+            0,
+            MAX_SAFE,
+            "Fault injection: the first Worker dies on its Nth chunk, once; 0 for never.",
+        ),
+        ParamSpec::int(
+            "jitterMs",
+            0,
+            0,
+            60_000,
+            "Fault injection: a pooled Worker holds every third chunk's answer this long, so Workers finish out of order.",
+        ),
+        ParamSpec::int(
+            "crashEvery",
+            0,
+            0,
+            MAX_SAFE,
+            "Fault injection: every Worker dies on every Nth chunk it gets; 0 for never.",
+        ),
+    ]
+}
+
 /// A stage that spends real CPU per byte, worth a Worker.
 fn cpu(info: StageInfo) -> StageInfo {
     StageInfo {
@@ -220,6 +282,7 @@ fn entry(
             choices: &[],
             help: "Run the whole stage in its own Web Worker, off the main thread.",
         });
+        params.extend(placement_params());
     }
     StageInfo {
         kind,
@@ -230,6 +293,7 @@ fn entry(
         input: types.0,
         output: types.1,
         cpu_bound: false,
+        poolable: POOLABLE.contains(&kind),
         strategy: "chunks",
     }
 }

@@ -188,3 +188,126 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
   collector.register(stream, stop);
   return remember(stream, proxy);
 }
+
+// ---- Stages fanned out to a pool of Workers (core::pool decides) ----
+
+export function makePoolTransform(control, workerUrl, module, kind, options, workers, highWaterMark, faults) {
+  const queued = { accepted: 0 };
+  const slots = [];
+  // Chunks kept until their result is out, to run again if a worker dies.
+  const payload = new Map();
+  const results = new Map();
+  let out = null;
+  let failure = null;
+  let waiter = null;
+  const wake = () => {
+    const w = waiter;
+    waiter = null;
+    w?.();
+  };
+  const changed = () => new Promise((resolve) => (waiter = resolve));
+
+  const kill = (slot) => {
+    if (slot?.alive) {
+      slot.alive = false;
+      slot.worker.terminate();
+      workersTerminated += 1;
+    }
+  };
+  const stopAll = () => slots.forEach(kill);
+  const fail = (e) => {
+    if (!failure) {
+      failure = e;
+      control.failed(e);
+      stopAll();
+      try {
+        out?.error(e);
+      } catch {}
+    }
+    wake();
+  };
+  const send = (i, seq) => slots[i].worker.postMessage({ type: "chunk", seq, chunk: payload.get(seq) });
+  const onReply = (i, slot, data) => {
+    if (slot !== slots[i] || failure) return;
+    if (data.error) return fail(Object.assign(remoteError(data.error, kind), { chunk: data.seq }));
+    results.set(data.seq, data);
+    for (const seq of control.completed(i, data.seq, data.busyMs ?? 0)) {
+      const r = results.get(seq);
+      results.delete(seq);
+      payload.delete(seq);
+      let bytes = 0;
+      for (const v of r.out) {
+        bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
+        out.enqueue(v);
+      }
+      control.received(r.out.length, bytes);
+    }
+    wake();
+  };
+  const spawn = (i, incarnation) => {
+    const worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind} #${i}` });
+    workersCreated += 1;
+    const slot = { worker, alive: true, incarnation };
+    slot.ready = new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === "ready") return data.error ? reject(remoteError(data.error, kind)) : resolve();
+        onReply(i, slot, data);
+      };
+    });
+    slot.ready.catch(fail);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      onCrash(i, slot, event.message || "the worker failed");
+    };
+    worker.postMessage({ type: "init", module, kind, options, index: i, incarnation, faults });
+    slots[i] = slot;
+  };
+  const onCrash = (i, slot, why) => {
+    if (slot !== slots[i] || failure) return;
+    kill(slot);
+    let again;
+    try {
+      again = control.crashed(i, why);
+    } catch (e) {
+      return fail(e);
+    }
+    spawn(i, slot.incarnation + 1);
+    slots[i].ready.then(() => again.forEach((seq) => send(i, seq)));
+  };
+
+  const stream = new TransformStream(
+    {
+      async start(controller) {
+        out = controller;
+        control.start(controller, queued);
+        for (let i = 0; i < workers; i++) spawn(i, 0);
+        await Promise.all(slots.map((s) => s.ready));
+      },
+      async transform(chunk) {
+        let slot;
+        while (!failure && !(slot = control.admit())) await changed();
+        if (failure) throw failure;
+        const [seq, i] = slot;
+        payload.set(seq, chunk);
+        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0));
+        // Structured clone copies the chunk: the original stays here, to
+        // run again if this worker dies before it answers.
+        send(i, seq);
+      },
+      async flush() {
+        while (!failure && !control.idle()) await changed();
+        if (failure) throw failure;
+        control.done();
+        stopAll();
+      },
+    },
+    countingStrategy(queued, highWaterMark),
+    { highWaterMark: 0 },
+  );
+  retirers.set(stream, () => {
+    if (slots.some((s) => s.alive)) control.cancelled("the pipeline ended");
+    stopAll();
+  });
+  collector.register(stream, stopAll);
+  return remember(stream, control);
+}

@@ -39,6 +39,16 @@ pub struct Counters {
     pub worker_busy_ms: f64,
 }
 
+/// A pooled stage's workers, for metrics.
+#[derive(Debug, Default, Clone)]
+pub struct PoolStats {
+    pub busy_ms: Vec<f64>,
+    pub in_flight: Vec<usize>,
+    pub restarts: u32,
+    /// The most results ever held back waiting for an earlier one.
+    pub held_max: usize,
+}
+
 /// Shared between a stage object (owned by its JS stream) and the pipeline
 /// that reports on it.
 pub struct StageHandle {
@@ -59,8 +69,9 @@ pub struct StageHandle {
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
     queued: RefCell<Option<Object>>,
     pub total_bytes: Option<u64>,
-    /// "main", or "worker" for a pinned stage.
+    /// "main", "worker" for a pinned stage, or "pool".
     pub placement: Cell<&'static str>,
+    pool: RefCell<Option<PoolStats>>,
 }
 
 impl StageHandle {
@@ -79,6 +90,7 @@ impl StageHandle {
             queued: RefCell::new(None),
             total_bytes,
             placement: Cell::new("main"),
+            pool: RefCell::new(None),
         }
     }
 
@@ -107,6 +119,23 @@ impl StageHandle {
 
     pub fn set_result(&self, result: Option<String>) {
         *self.result.borrow_mut() = result;
+    }
+
+    /// Marks the stage as pooled over `workers` Workers.
+    pub fn set_pool(&self, workers: usize) {
+        self.placement.set("pool");
+        *self.pool.borrow_mut() = Some(PoolStats {
+            busy_ms: vec![0.0; workers],
+            in_flight: vec![0; workers],
+            restarts: 0,
+            held_max: 0,
+        });
+    }
+
+    pub fn update_pool(&self, f: impl FnOnce(&mut PoolStats)) {
+        if let Some(p) = self.pool.borrow_mut().as_mut() {
+            f(p);
+        }
     }
 
     pub fn set_details(&self, details: Option<serde_json::Value>) {
@@ -195,10 +224,26 @@ impl StageHandle {
         put("bytesOut", num(c.bytes_out));
         put("rejected", num(c.rejected));
         put("placement", JsValue::from_str(self.placement.get()));
-        if self.placement.get() == "worker" {
+        if self.placement.get() != "main" {
             put("workerBusyMs", JsValue::from_f64(c.worker_busy_ms));
             put("transfers", num(c.transfers));
             put("copies", num(c.copies));
+        }
+        if let Some(p) = self.pool.borrow().as_ref() {
+            let workers: js_sys::Array = p
+                .busy_ms
+                .iter()
+                .zip(&p.in_flight)
+                .map(|(busy, n)| {
+                    let w = Object::new();
+                    let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(*busy));
+                    let _ = Reflect::set(&w, &"inFlight".into(), &JsValue::from_f64(*n as f64));
+                    JsValue::from(w)
+                })
+                .collect();
+            put("workers", workers.into());
+            put("restarts", num(u64::from(p.restarts)));
+            put("heldForOrderMax", num(p.held_max as u64));
         }
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));

@@ -200,6 +200,9 @@ pub(crate) fn build_transform(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    if o.u64("pool") > 0 {
+        return build_pool_transform(info, o);
+    }
     if o.bool("worker") {
         return build_worker_transform(info, o);
     }
@@ -257,6 +260,82 @@ fn build_worker_transform(
         info.kind,
         &options,
         hwm,
+    );
+    Ok((stream, handle))
+}
+
+/// A transform whose chunks fan out to a pool of Workers.
+fn build_pool_transform(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    let refuse = |message: String| Error::BadOption {
+        stage: info.kind.to_string(),
+        option: "pool".to_string(),
+        message,
+        problem: OptionProblem::Range,
+    };
+    if !info.poolable {
+        return Err(refuse(
+            "cannot be used: this stage keeps state across chunks; use worker: true to run it in one Worker".to_string(),
+        ));
+    }
+    if o.bool("worker") {
+        return Err(refuse(
+            "and `worker` cannot both be set: a stage is pinned to one Worker or pooled"
+                .to_string(),
+        ));
+    }
+    let workers = o.u64("pool") as usize;
+    let mut options = o.to_json();
+    if let Value::Object(map) = &mut options {
+        for key in [
+            "worker",
+            "pool",
+            "inFlight",
+            "maxRestarts",
+            "crashAt",
+            "crashEvery",
+            "jitterMs",
+        ] {
+            map.remove(key);
+        }
+    }
+    // Serialised JSON always parses back.
+    let options = js_sys::JSON::parse(&options.to_string()).unwrap_or(JsValue::UNDEFINED);
+    let faults = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &faults,
+        &"crashAt".into(),
+        &JsValue::from_f64(o.f64("crashAt")),
+    );
+    let _ = js_sys::Reflect::set(
+        &faults,
+        &"crashEvery".into(),
+        &JsValue::from_f64(o.f64("crashEvery")),
+    );
+    let _ = js_sys::Reflect::set(
+        &faults,
+        &"jitterMs".into(),
+        &JsValue::from_f64(o.f64("jitterMs")),
+    );
+    let hwm = o.f64("highWaterMark");
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let control = worker::PoolControl::new(
+        Rc::clone(&handle),
+        workers,
+        o.u64("inFlight") as usize,
+        o.u64("maxRestarts") as u32,
+    );
+    let stream = sys::make_pool_transform(
+        control,
+        &worker::worker_url(),
+        &wasm_bindgen::module(),
+        info.kind,
+        &options,
+        workers as f64,
+        hwm,
+        &faults,
     );
     Ok((stream, handle))
 }

@@ -30,6 +30,19 @@ extern "C" {
         high_water_mark: f64,
     ) -> web_sys::TransformStream;
 
+    #[wasm_bindgen(js_name = makePoolTransform)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn make_pool_transform(
+        control: crate::web::worker::PoolControl,
+        worker_url: &str,
+        module: &JsValue,
+        kind: &str,
+        options: &JsValue,
+        workers: f64,
+        high_water_mark: f64,
+        faults: &JsValue,
+    ) -> web_sys::TransformStream;
+
     #[wasm_bindgen(js_name = workerCounts)]
     pub fn worker_counts() -> JsValue;
 

@@ -5,14 +5,30 @@
 import init, { WorkerStage } from "../../../../pipewright.js";
 
 let stage = null;
+let faults = {};
+let index = 0;
+let incarnation = 0;
+let received = 0;
 
 // Transfer the buffers of byte outputs instead of copying them back.
 function transferables(reply) {
   return reply.out.filter((v) => v instanceof Uint8Array).map((v) => v.buffer);
 }
 
-self.onmessage = async ({ data }) => {
+// Fault injection for tests and the crash-recovery lesson: `crashAt` kills
+// the first worker's first incarnation on its Nth chunk; `crashEvery` kills
+// every worker on every Nth chunk it gets.
+function shouldCrash() {
+  const { crashAt = 0, crashEvery = 0 } = faults;
+  if (crashAt > 0 && index === 0 && incarnation === 0 && received === crashAt) return true;
+  return crashEvery > 0 && received % crashEvery === 0;
+}
+
+async function handle(data) {
   if (data.type === "init") {
+    faults = data.faults ?? {};
+    index = data.index ?? 0;
+    incarnation = data.incarnation ?? 0;
     try {
       await init({ module_or_path: data.module });
       stage = new WorkerStage(data.kind, data.options);
@@ -22,9 +38,27 @@ self.onmessage = async ({ data }) => {
     }
     return;
   }
+  // Fault injection: hold every third chunk's answer, so that workers
+  // finish out of order and the pool must restore the order.
+  if (faults.jitterMs > 0 && data.seq % 3 === 0) await new Promise((r) => setTimeout(r, faults.jitterMs));
   const t0 = performance.now();
   const reply = data.type === "finish" ? stage.finish() : stage.push(data.chunk);
   reply.busyMs = performance.now() - t0;
+  reply.seq = data.seq;
   if (data.type === "finish") reply.report = stage.report();
   self.postMessage(reply, transferables(reply));
+}
+
+// Messages are handled strictly in order: chunks that arrive while `init`
+// is still loading the module wait for it.
+let chain = Promise.resolve();
+
+// Not async: a thrown crash must reach the page as this Worker's `error`
+// event, as a real failure would.
+self.onmessage = ({ data }) => {
+  if (data.type === "chunk") {
+    received += 1;
+    if (shouldCrash()) throw new Error(`injected crash in worker ${index} at its chunk ${received}`);
+  }
+  chain = chain.then(() => handle(data));
 };

@@ -205,3 +205,141 @@ impl WorkerProxy {
 pub fn worker_url() -> String {
     wasm_bindgen::link_to!(module = "/src/web/worker.js")
 }
+
+/// The main thread's side of a pooled stage: the core scheduler decides,
+/// the JS glue moves chunks; metrics go to the stage handle.
+#[wasm_bindgen(skip_typescript)]
+pub struct PoolControl {
+    handle: Rc<StageHandle>,
+    scheduler: std::cell::RefCell<crate::core::pool::PoolScheduler>,
+}
+
+impl PoolControl {
+    pub fn new(
+        handle: Rc<StageHandle>,
+        workers: usize,
+        in_flight: usize,
+        max_restarts: u32,
+    ) -> Self {
+        handle.set_pool(workers);
+        PoolControl {
+            handle,
+            scheduler: std::cell::RefCell::new(crate::core::pool::PoolScheduler::new(
+                workers,
+                in_flight,
+                max_restarts,
+            )),
+        }
+    }
+
+    fn publish(&self) {
+        let s = self.scheduler.borrow();
+        self.handle.update_pool(|p| {
+            for (w, n) in p.in_flight.iter_mut().enumerate() {
+                *n = s.in_flight_at(w);
+            }
+            p.restarts = s.restarts();
+        });
+    }
+}
+
+#[wasm_bindgen]
+impl PoolControl {
+    pub fn start(&self, _controller: TransformStreamDefaultController, queued: Object) {
+        self.handle.set_queued_counter(queued);
+    }
+
+    /// `[seq, worker]` for the next chunk, or `undefined` when the pool is
+    /// full and the chunk must wait.
+    pub fn admit(&self) -> JsValue {
+        let slot = self.scheduler.borrow_mut().admit();
+        self.publish();
+        slot.map_or(JsValue::UNDEFINED, |(seq, w)| {
+            Array::of2(&JsValue::from_f64(seq as f64), &JsValue::from_f64(w as f64)).into()
+        })
+    }
+
+    /// A chunk went to a worker as a structured-clone copy (the original is
+    /// kept to run again if that worker dies).
+    pub fn sent(&self, bytes: f64) {
+        self.handle.running();
+        let mut c = self.handle.counters.borrow_mut();
+        c.chunks_in += 1;
+        c.finished += 1;
+        c.bytes_in += bytes as u64;
+        c.copies += 1;
+    }
+
+    /// Worker `w` finished `seq` after `busy_ms`: the sequence numbers that
+    /// may now go downstream, in order.
+    pub fn completed(&self, w: usize, seq: f64, busy_ms: f64) -> Array {
+        let ready = {
+            let mut s = self.scheduler.borrow_mut();
+            let ready = s.completed(w, seq as u64);
+            // What was held back just before this completion released it.
+            let held = s.waiting() + ready.len().saturating_sub(1);
+            drop(s);
+            self.handle
+                .update_pool(|p| p.held_max = p.held_max.max(held));
+            ready
+        };
+        self.handle.counters.borrow_mut().worker_busy_ms += busy_ms;
+        self.handle.update_pool(|p| {
+            if let Some(b) = p.busy_ms.get_mut(w) {
+                *b += busy_ms;
+            }
+        });
+        self.publish();
+        ready
+            .into_iter()
+            .map(|s| JsValue::from_f64(s as f64))
+            .collect()
+    }
+
+    pub fn received(&self, chunks: f64, bytes: f64) {
+        let mut c = self.handle.counters.borrow_mut();
+        c.chunks_out += chunks as u64;
+        c.bytes_out += bytes as u64;
+    }
+
+    /// Worker `w` died: what to run again on its replacement.
+    ///
+    /// # Errors
+    ///
+    /// Past `maxRestarts`: an error saying how many workers died and why.
+    pub fn crashed(&self, w: usize, why: &str) -> Result<Array, JsValue> {
+        let again = self
+            .scheduler
+            .borrow_mut()
+            .crashed(w, self.handle.info.kind, why);
+        self.publish();
+        let again = again.map_err(|e| {
+            self.handle.end(Phase::Errored, Some(e.to_string()));
+            to_js(&e)
+        })?;
+        Ok(again
+            .into_iter()
+            .map(|s| JsValue::from_f64(s as f64))
+            .collect())
+    }
+
+    pub fn idle(&self) -> bool {
+        self.scheduler.borrow().idle()
+    }
+
+    pub fn done(&self) {
+        self.handle.end(Phase::Done, None);
+    }
+
+    pub fn failed(&self, reason: &JsValue) {
+        self.handle.end(Phase::Errored, Some(reason_text(reason)));
+    }
+
+    pub fn cancelled(&self, reason: &JsValue) {
+        self.handle.end(Phase::Cancelled, Some(reason_text(reason)));
+    }
+
+    pub fn snapshot(&self) -> JsValue {
+        self.handle.snapshot()
+    }
+}

@@ -132,3 +132,82 @@ test("finishing or aborting leaves no worker behind, 20 times over", async () =>
   assert.equal(result.active, 0);
   assert.deepEqual(problems, []);
 });
+
+// Users through hash-field, optionally pooled; the digest of what comes out.
+const HASH_SPEC = `(extra) => ({
+  source: { kind: "users", format: "ndjson", count: 300, seed: 3, chunkSize: 2048 },
+  stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 300, ...extra }, { kind: "ndjson-stringify" }],
+  sink: { kind: "digest" },
+})`;
+
+test("a pool of 3 restores input order when workers finish out of order", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const spec = ${HASH_SPEC};
+    const clean = await pw.runPipeline(spec({}));
+    const pooled = await pw.runPipeline(spec({ pool: 3, jitterMs: 15 }));
+    return { clean: clean.stages[4].result, pooled: pooled.stages[4].result, stage: pooled.stages[2], counts: pw.workerCounts() };
+  }`);
+  assert.equal(result.pooled, result.clean, "same bytes, same order");
+  assert.equal(result.stage.placement, "pool");
+  assert.ok(result.stage.heldForOrderMax > 0, "some results finished early and were held for order");
+  assert.equal(result.stage.workers.length, 3);
+  assert.ok(result.stage.workers.every((w) => w.busyMs > 0), "every worker did work");
+  assert.equal(result.stage.chunksOut, 300);
+  assert.equal(result.counts.active, 0);
+  assert.deepEqual(problems, []);
+});
+
+test("a crashed worker is replaced and its chunks run again, byte-identically", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const spec = ${HASH_SPEC};
+    const clean = await pw.runPipeline(spec({}));
+    const crashed = await pw.runPipeline(spec({ pool: 3, crashAt: 5 }));
+    let gaveUp = null;
+    try {
+      await pw.runPipeline(spec({ pool: 2, crashEvery: 3, maxRestarts: 2 }));
+    } catch (e) {
+      gaveUp = { message: e.message, stage: e.stage };
+    }
+    return { clean: clean.stages[4].result, crashed: crashed.stages[4].result, stage: crashed.stages[2], gaveUp, counts: pw.workerCounts() };
+  }`);
+  assert.equal(result.crashed, result.clean, "nothing lost, nothing duplicated");
+  assert.equal(result.stage.restarts, 1);
+  assert.equal(result.gaveUp.stage, "hash-field");
+  assert.match(result.gaveUp.message, /^hash-field: 3 workers died, more than maxRestarts \(2\); the last: .*injected crash/);
+  assert.equal(result.counts.active, 0);
+  assert.deepEqual(problems, []);
+});
+
+test("a stalled sink stops the source: chunks in flight stay bounded", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const source = pw.createSource("counter", { count: 100000, highWaterMark: 1 });
+    const pool = pw.createTransform("uppercase", { pool: 2, inFlight: 2 });
+    const stalled = new WritableStream({ write: () => new Promise(() => {}) }, { highWaterMark: 1 });
+    source.pipeThrough(pool).pipeTo(stalled);
+    let last = -1;
+    for (let stable = 0; stable < 10; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = pw.stageMetrics(source).chunksOut;
+      stable = now === last ? stable + 1 : 0;
+      last = now;
+    }
+    return { produced: last, pool: pw.stageMetrics(pool) };
+  }`);
+  // Once the sink stalls, the pool's results pile up in its readable queue,
+  // at most workers x inFlight = 4 of them, and while that queue is backed
+  // up the TransformStream stops calling transform(). So: the source's
+  // highWaterMark 1 + the pool's input queue 1 + 4 results + the sink's
+  // write in flight 1.
+  assert.equal(result.produced, 1 + 1 + 2 * 2 + 1);
+  assert.ok(result.pool.workers.every((w) => w.inFlight <= 2));
+  assert.deepEqual(problems, []);
+});
+
+test("asking to pool a stateful stage is a clear error", async () => {
+  const { result, problems } = await inPage(`async () => {
+    try { pw.createTransform("gzip", { pool: 2 }); return null; } catch (e) { return { name: e.name, message: e.message }; }
+  }`);
+  assert.equal(result.name, "RangeError");
+  assert.match(result.message, /^gzip: option `pool` cannot be used: this stage keeps state across chunks; use worker: true/);
+  assert.deepEqual(problems, []);
+});
