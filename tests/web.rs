@@ -442,6 +442,11 @@ async fn run_pipeline_reports_totals_per_stage() {
         );
     }
     assert_eq!(num(&stages.get(1), "bytesIn"), 100000.0);
+    assert_eq!(
+        num(&stages.get(1), "mainThreadCalls"),
+        25.0,
+        "on the main thread, every chunk"
+    );
     assert_eq!(num(&stages.get(2), "bytesOut"), 100000.0);
     assert!(num(&report, "durationMs") >= 0.0);
 }
@@ -1142,15 +1147,4 @@ async fn head_records_takes_objects_then_cancels_the_source() {
     assert_eq!(num(&stages.get(3), "chunksIn"), 3.0);
     assert_eq!(string(&stages.get(0), "state"), "cancelled");
     assert!(num(&stages.get(0), "chunksOut") < 20.0);
-}
-
-#[wasm_bindgen_test]
-fn pacing_stages_refuse_a_worker() {
-    let e = throws(|| create_transform("delay", opts(r#"{"worker":true}"#)).map(Into::into));
-    assert_eq!(error_name(&e), "RangeError");
-    assert!(
-        error_message(&e).starts_with("delay: option `worker` cannot be true"),
-        "{}",
-        error_message(&e)
-    );
 }

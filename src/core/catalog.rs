@@ -215,7 +215,7 @@ fn placement_params() -> Vec<ParamSpec> {
             0,
             0,
             64,
-            "Fan chunks out to this many Workers (stateless stages only); 0 for none.",
+            "Fan chunks out to this many Workers (stateless stages only; true for one per core); 0 for none.",
         ),
         ParamSpec::int(
             "inFlight",

@@ -37,6 +37,9 @@ pub struct Counters {
     pub transfers: u64,
     pub copies: u64,
     pub worker_busy_ms: f64,
+    /// Chunks a transform handled on the main thread (0 when it runs in
+    /// Workers).
+    pub main_thread_calls: u64,
 }
 
 /// A pooled stage's workers, for metrics.
@@ -224,6 +227,9 @@ impl StageHandle {
         put("bytesOut", num(c.bytes_out));
         put("rejected", num(c.rejected));
         put("placement", JsValue::from_str(self.placement.get()));
+        if self.info.role == Role::Transform {
+            put("mainThreadCalls", num(c.main_thread_calls));
+        }
         if self.placement.get() != "main" {
             put("workerBusyMs", JsValue::from_f64(c.worker_busy_ms));
             put("transfers", num(c.transfers));

@@ -49,6 +49,27 @@ fn bad_options(kind: &str, message: String, problem: OptionProblem) -> Error {
     }
 }
 
+/// `navigator.hardwareConcurrency` (in a Window or a Worker), at least 1.
+fn hardware_concurrency() -> f64 {
+    let navigator =
+        js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1.0)
+        .clamp(1.0, 64.0)
+}
+
+/// `pool: true` asks for one Worker per core: it becomes that number.
+pub(crate) fn default_pool(options: &mut Map<String, Value>) {
+    if options.get("pool") == Some(&Value::Bool(true)) {
+        options.insert(
+            "pool".to_string(),
+            Value::from(hardware_concurrency() as u64),
+        );
+    }
+}
+
 /// Reads a factory's options object into JSON, refusing what JSON would
 /// silently drop or mangle: functions, objects, `NaN`, infinities.
 pub(crate) fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Error> {
@@ -120,7 +141,9 @@ fn resolve(
     kind: &str,
     options: &JsValue,
 ) -> Result<(&'static StageInfo, Options), Error> {
-    catalog::resolve(role, kind, &options_map(kind, options)?)
+    let mut given = options_map(kind, options)?;
+    default_pool(&mut given);
+    catalog::resolve(role, kind, &given)
 }
 
 /// The `Blob` a source's `blob` param names, taken from the JS options
@@ -234,15 +257,6 @@ fn build_worker_transform(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
-    if matches!(info.kind, "throttle" | "delay") {
-        return Err(Error::BadOption {
-            stage: info.kind.to_string(),
-            option: "worker".to_string(),
-            message: "cannot be true: this stage paces chunks with the main thread's timers"
-                .to_string(),
-            problem: OptionProblem::Range,
-        });
-    }
     let mut options = o.to_json();
     if let Value::Object(map) = &mut options {
         map.remove("worker");

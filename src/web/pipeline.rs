@@ -178,7 +178,13 @@ fn call_on_metrics(cb: &Function, snapshot: &JsValue) {
 #[wasm_bindgen(js_name = runPipeline)]
 pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let spec_value = spec;
-    let spec = PipelineSpec::parse(&spec_json(&spec_value)?)?;
+    let mut json = spec_json(&spec_value)?;
+    if let Some(Value::Array(stages)) = json.get_mut("stages") {
+        for stage in stages.iter_mut().filter_map(Value::as_object_mut) {
+            crate::web::default_pool(stage);
+        }
+    }
+    let spec = PipelineSpec::parse(&json)?;
     let run = RunOptions::read(&options)?;
     if let Some(signal) = run.signal.as_ref().filter(|s| s.aborted()) {
         return Err(signal.reason());

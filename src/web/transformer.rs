@@ -223,6 +223,7 @@ impl TransformStage {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;
             c.finished += 1;
+            c.main_thread_calls += 1;
             c.chunks_in - 1
         };
         match self.handle.info.input {

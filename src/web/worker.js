@@ -41,6 +41,11 @@ async function handle(data) {
   // Fault injection: hold every third chunk's answer, so that workers
   // finish out of order and the pool must restore the order.
   if (faults.jitterMs > 0 && data.seq % 3 === 0) await new Promise((r) => setTimeout(r, faults.jitterMs));
+  if (data.type === "chunk") {
+    // Pacing stages (throttle, delay) wait here, on the worker's timers.
+    const wait = stage.pace(data.chunk?.byteLength ?? 0);
+    if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+  }
   const t0 = performance.now();
   const reply = data.type === "finish" ? stage.finish() : stage.push(data.chunk);
   reply.busyMs = performance.now() - t0;

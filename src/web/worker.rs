@@ -63,6 +63,12 @@ impl WorkerStage {
         self.step(|d, emit| d.push(&bytes, emit))
     }
 
+    /// How many ms the chunk of `len` bytes must wait before it goes on
+    /// (`throttle`, `delay`): the worker waits on its own timers.
+    pub fn pace(&mut self, len: f64) -> f64 {
+        self.driver.pace_ms(len as usize, sys::performance_now())
+    }
+
     /// Ends the input: `{ out, enough: true, error? }`.
     pub fn finish(&mut self) -> JsValue {
         self.step(|d, emit| d.finish(emit).map(|()| Flow::Enough))

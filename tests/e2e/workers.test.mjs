@@ -78,6 +78,7 @@ test("metrics show the work ran in the worker, with buffers transferred", async 
     return report.stages[1];
   }`);
   assert.equal(result.placement, "worker");
+  assert.equal(result.mainThreadCalls, 0, "no chunk was transformed on the main thread");
   assert.ok(result.workerBusyMs > 0, `busy ${result.workerBusyMs}`);
   assert.equal(result.chunksIn, 16);
   assert.equal(result.transfers, 16, "every chunk owned its buffer, so every chunk moved");
@@ -149,6 +150,7 @@ test("a pool of 3 restores input order when workers finish out of order", async 
   }`);
   assert.equal(result.pooled, result.clean, "same bytes, same order");
   assert.equal(result.stage.placement, "pool");
+  assert.equal(result.stage.mainThreadCalls, 0);
   assert.ok(result.stage.heldForOrderMax > 0, "some results finished early and were held for order");
   assert.equal(result.stage.workers.length, 3);
   assert.ok(result.stage.workers.every((w) => w.busyMs > 0), "every worker did work");
@@ -209,5 +211,31 @@ test("asking to pool a stateful stage is a clear error", async () => {
   }`);
   assert.equal(result.name, "RangeError");
   assert.match(result.message, /^gzip: option `pool` cannot be used: this stage keeps state across chunks; use worker: true/);
+  assert.deepEqual(problems, []);
+});
+
+test("any stage can be pinned: a delay waits on the worker's own timers", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const report = await pw.runPipeline({
+      source: { kind: "counter", count: 5 },
+      stages: [{ kind: "delay", ms: 20, worker: true }],
+      sink: { kind: "count" },
+    });
+    return report.stages[1];
+  }`);
+  assert.equal(result.placement, "worker");
+  assert.equal(result.chunksOut, 5);
+  assert.equal(result.mainThreadCalls, 0);
+  assert.deepEqual(problems, []);
+});
+
+test("pool: true means one worker per core", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const t = pw.createTransform("uppercase", { pool: true });
+    const out = await collect(sourceOf([new TextEncoder().encode("abc")]).pipeThrough(t));
+    return { text: new TextDecoder().decode(out), workers: pw.stageMetrics(t).workers.length, cores: navigator.hardwareConcurrency };
+  }`);
+  assert.equal(result.text, "ABC");
+  assert.equal(result.workers, result.cores);
   assert.deepEqual(problems, []);
 });
