@@ -126,6 +126,29 @@ test("a picked file streams through and its digest matches", async () => {
   await page.close();
 });
 
+test("the page shows where a stage runs, and the main thread's responsiveness", async () => {
+  const { page, problems } = await openPage();
+  await page.locator("#responsiveness[data-ms]").waitFor();
+  assert.match(await page.locator("#responsiveness").textContent(), /^\d+ ms$/);
+  await page.fill("#source-count", "200");
+  await page.click("#source-slot ~ #transforms li:nth-child(1) details.advanced summary");
+  await page.check("#stage-0-worker");
+  await page.selectOption("#add-kind", "identity");
+  await page.click("#add-transform");
+  await page.click("#transforms li:nth-child(2) details.advanced summary");
+  await page.fill("#stage-1-pool", "2");
+  await page.selectOption("#sink-kind", "count");
+  await page.click("#run");
+  await page.locator("#report .result", { hasText: "done" }).waitFor();
+  const where = await page.locator("#stages tbody .where").allTextContents();
+  assert.equal(where[0], "main");
+  assert.match(where[1], /^worker · \d+ ms busy$/);
+  assert.match(where[2], /^pool ×2 · in flight 0\/0 · restarts 0$/);
+  assert.equal(number(await sinkCell(page, "chunks-in")), 200);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("Abort stops a slow pipeline and shows the source cancelled", async () => {
   const { page, problems } = await openPage();
   await page.fill("#source-count", "100000");

@@ -5,10 +5,12 @@ import init, { catalog, runPipeline } from "../pkg/pipewright.js";
 import { DEFAULT_SPEC } from "./model.js";
 import { Builder } from "./ui/builder.js";
 import { LiveView } from "./ui/live.js";
+import { startMeter } from "./ui/meter.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function main() {
+  startMeter($("#responsiveness"));
   await init();
   const builder = new Builder(catalog(), $("#builder"), DEFAULT_SPEC);
   const live = new LiveView($("#stages"), $("#report"));

@@ -15,6 +15,8 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+const PLACEMENT = new Set(["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashEvery", "jitterMs"]);
+
 function paramInput(id, param, value) {
   if (param.type === "blob") {
     return el("input", { id, type: "file" });
@@ -51,9 +53,18 @@ function stageEditor(catalog, role, prefix, state, legend, extra = []) {
   const params = el("div", { className: "params" });
   box.append(summary, params);
 
+  // Where a transform runs, and its fault injection, fold away under the
+  // stage's own options.
+  const advanced = el("details", { className: "advanced" }, el("summary", { text: "Placement and fault injection" }));
+  const advancedParams = el("div", { className: "params" });
+  advanced.append(advancedParams);
+  box.append(advanced);
+
   function renderParams() {
     summary.textContent = state.info.summary;
     params.replaceChildren();
+    advancedParams.replaceChildren();
+    advanced.hidden = !state.info.params.some((p) => PLACEMENT.has(p.name));
     for (const p of state.info.params) {
       if (!(p.name in state.values) && p.default !== null) state.values[p.name] = p.default;
       const id = `${prefix}-${p.name}`;
@@ -62,7 +73,7 @@ function stageEditor(catalog, role, prefix, state, legend, extra = []) {
       input.addEventListener(p.type === "blob" ? "change" : "input", () => {
         state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
       });
-      params.append(el("label", { htmlFor: id }, p.name, input));
+      (PLACEMENT.has(p.name) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input));
     }
   }
   kind.addEventListener("change", () => {

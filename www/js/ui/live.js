@@ -21,6 +21,16 @@ function downloadLink(blob, name) {
   return a;
 }
 
+// Where a stage runs: the main thread, its own Worker, or a pool.
+function placement(s) {
+  if (s.placement === "worker") return `worker · ${Math.round(s.workerBusyMs)} ms busy`;
+  if (s.placement === "pool") {
+    const load = s.workers.map((w) => w.inFlight).join("/");
+    return `pool ×${s.workers.length} · in flight ${load} · restarts ${s.restarts}`;
+  }
+  return "main";
+}
+
 export class LiveView {
   constructor(table, report) {
     this.body = table.querySelector("tbody");
@@ -64,6 +74,7 @@ export class LiveView {
       tr.append(
         cell(String(i)),
         cell(`${s.role}: ${s.kind}`),
+        cell(placement(s), "where"),
         cell(s.state, `state ${s.state}`),
         queue,
         cell(s.role === "source" ? "–" : formatCount(s.chunksIn), "chunks-in"),
