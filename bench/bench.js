@@ -1,7 +1,7 @@
 // Throughput of stages through a real pipe (source → stage → sink), each
 // against the peer a user would otherwise pick, measured in the same run and
 // interleaved so a noisy machine hits both alike. Figures, not gates.
-import init, { catalog, createSink, createSource, createTransform } from "/pkg/pipewright.js";
+import init, { catalog, createSink, createSource, createTransform, runPipeline } from "/pkg/pipewright.js";
 
 const TEXT = new TextEncoder().encode(
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. ",
@@ -113,7 +113,8 @@ export async function runBench() {
   }
   const peers = await codecRows();
   const stages = await stageRows(catalog());
-  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, stages };
+  const workers = await workerRows();
+  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, stages, workers };
 }
 
 // Peers: each of our stages next to what a web developer would otherwise
@@ -426,6 +427,83 @@ export async function stageRows(catalog) {
     }
     const m = median(ms);
     rows.push({ stage: `${info.kind} (sink)`, input: "any", chunks: chunks.length, mbPerSec: lorem.length / 1e6 / (m / 1000), nsPerChunk: (m * 1e6) / chunks.length });
+  }
+  return rows;
+}
+
+
+// The longest gap between animation frames while `run` runs: how long the
+// main thread was unable to draw.
+async function longestFrameGap(run) {
+  let last = performance.now();
+  let worst = 0;
+  let on = true;
+  const frame = (now) => {
+    worst = Math.max(worst, now - last);
+    last = now;
+    if (on) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  const t = await timed(run);
+  on = false;
+  worst = Math.max(worst, performance.now() - last);
+  return { ms: t.ms, gap: worst };
+}
+
+// Workers: pool scaling on a CPU-heavy stage, the cost of pinning, and what
+// each does to the main thread. hash-field with many iterations is the
+// classic password-hashing job.
+export async function workerRows() {
+  const rows = [];
+  const users = await collect(createSource("users", { format: "ndjson", count: 400, seed: 4 }));
+  const hashing = (placement) => ({
+    source: { kind: "fetch", url: URL.createObjectURL(new Blob([users])) },
+    stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 20000, ...placement }, { kind: "ndjson-stringify" }],
+    sink: { kind: "digest" },
+  });
+  const runs = { "main thread": {}, "pool ×1": { pool: 1 }, "pool ×2": { pool: 2 } };
+  const results = {};
+  for (const [name, placement] of Object.entries(runs)) {
+    const times = [];
+    const gaps = [];
+    for (let round = 0; round <= 2; round++) {
+      const r = await longestFrameGap(() => runPipeline(hashing(placement)));
+      if (round > 0) {
+        times.push(r.ms);
+        gaps.push(r.gap);
+      }
+    }
+    results[name] = { ms: median(times), gap: Math.max(...gaps) };
+  }
+  const base = results["pool ×1"].ms;
+  for (const [name, r] of Object.entries(results)) {
+    rows.push({
+      what: `hash-field, 400 records × 20,000 SHA-256 rounds: ${name}`,
+      ms: r.ms,
+      speedup: base / r.ms,
+      gapMs: r.gap,
+    });
+  }
+  // Pinning's cost: the same stage in its own Worker, at two chunk sizes.
+  for (const size of [4096, 65536]) {
+    const count = Math.round((8 << 20) / size);
+    const make = () => makeChunks(size, count);
+    const main = [];
+    const pinned = [];
+    for (let round = 0; round <= 3; round++) {
+      const a = await timeOnce(() => createTransform("uppercase"), make());
+      const b = await timeOnce(() => createTransform("uppercase", { worker: true }), make());
+      if (round > 0) {
+        main.push(a.ms);
+        pinned.push(b.ms);
+      }
+    }
+    rows.push({
+      what: `uppercase pinned vs main thread, ${size / 1024} KiB chunks`,
+      ms: median(pinned),
+      speedup: median(main) / median(pinned),
+      nsPerChunkExtra: ((median(pinned) - median(main)) * 1e6) / count,
+    });
   }
   return rows;
 }

@@ -55,6 +55,19 @@ try {
     ].join("\n"),
   );
   console.log(
+    [
+      "",
+      "| workers | ms | speed-up (×) | longest main-thread frame gap / extra ns per chunk |",
+      "| --- | ---: | ---: | ---: |",
+      ...result.workers.map(
+        (r) =>
+          `| ${r.what} | ${Math.round(r.ms)} | ${r.speedup.toFixed(2)}× | ${
+            r.gapMs !== undefined ? `${Math.round(r.gapMs)} ms gap` : `${Math.round(r.nsPerChunkExtra).toLocaleString("en-US")} ns extra`
+          } |`,
+      ),
+    ].join("\n"),
+  );
+  console.log(
     `\nwasm: ${(result.wasmBytes / 1024).toFixed(1)} KiB raw, ${(result.wasmGzipBytes / 1024).toFixed(1)} KiB gzipped`,
   );
   console.log(result.userAgent);

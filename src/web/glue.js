@@ -100,80 +100,114 @@ function remoteError(fields, kind) {
   return e;
 }
 
-export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark) {
+export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark, inFlight) {
   const queued = { accepted: 0 };
   let worker = null;
-  let pending = null;
   let alive = false;
+  let out = null;
+  let failure = null;
+  let sent = 0;
+  let answered = 0;
+  let ready = null;
+  let finished = null;
+  let waiter = null;
+  const wake = () => {
+    const w = waiter;
+    waiter = null;
+    w?.();
+  };
+  const changed = () => new Promise((resolve) => (waiter = resolve));
   const stop = () => {
     if (!alive) return;
     alive = false;
     worker.terminate();
     workersTerminated += 1;
-    pending?.reject(new Error(`${kind}: the worker was stopped`));
-    pending = null;
+    wake();
   };
-  const call = (message, transfer = []) =>
-    new Promise((resolve, reject) => {
-      pending = { resolve, reject };
-      worker.postMessage(message, transfer);
-    });
-  const deliver = (reply, controller) => {
+  const fail = (e) => {
+    if (!failure) {
+      failure = e;
+      proxy.failed(e);
+      stop();
+      try {
+        out?.error(e);
+      } catch {}
+    }
+    wake();
+  };
+  // One worker answers in order, so chunks can be pipelined: up to
+  // `inFlight` are sent before the first answer comes back.
+  const onAnswer = (reply) => {
+    if (failure) return;
     let bytes = 0;
-    for (const v of reply.out) {
-      bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
-      controller.enqueue(v);
+    try {
+      for (const v of reply.out) {
+        bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
+        out.enqueue(v);
+      }
+    } catch {
+      // The readable side was cancelled (Chromium does not tell us): stop.
+      return stop();
     }
     proxy.received(reply.out.length, bytes, reply.busyMs ?? 0);
     if (reply.report) proxy.report(reply.report);
-    if (reply.error) {
-      const e = remoteError(reply.error, kind);
-      proxy.failed(e);
+    if (reply.error) return fail(remoteError(reply.error, kind));
+    if (reply.enough && reply.seq !== -1) {
+      proxy.done();
       stop();
-      throw e;
+      out.terminate();
     }
   };
   const stream = new TransformStream(
     {
       async start(controller) {
+        out = controller;
         proxy.start(controller, queued);
         worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind}` });
         workersCreated += 1;
         alive = true;
-        worker.onmessage = ({ data }) => {
-          const p = pending;
-          pending = null;
-          p?.resolve(data);
-        };
+        ready = new Promise((resolve, reject) => {
+          worker.onmessage = ({ data }) => {
+            if (data.type === "ready") return data.error ? reject(remoteError(data.error, kind)) : resolve();
+            if (data.seq === -1) return finished?.(data);
+            answered += 1;
+            onAnswer(data);
+            wake();
+          };
+        });
         worker.onerror = (event) => {
           event.preventDefault();
-          const p = pending;
-          pending = null;
-          p?.reject(new Error(`${kind}: the worker failed: ${event.message}`));
-          stop();
+          fail(new Error(`${kind}: the worker failed: ${event.message}`));
         };
-        const ready = await call({ type: "init", module, kind, options });
-        if (ready.error) {
+        worker.postMessage({ type: "init", module, kind, options });
+        try {
+          await ready;
+        } catch (e) {
           stop();
-          throw remoteError(ready.error, kind);
+          throw e;
         }
       },
-      async transform(chunk, controller) {
+      async transform(chunk) {
+        while (!failure && alive && sent - answered >= inFlight) await changed();
+        if (failure) throw failure;
+        if (!alive) return;
         // A chunk that owns its whole buffer moves to the worker; a view
         // into a larger buffer is copied by structured clone.
         const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
         proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own);
-        const reply = await call({ type: "chunk", chunk }, own ? [chunk.buffer] : []);
-        deliver(reply, controller);
-        if (reply.enough) {
-          proxy.done();
-          stop();
-          controller.terminate();
-        }
+        worker.postMessage({ type: "chunk", seq: sent, chunk }, own ? [chunk.buffer] : []);
+        sent += 1;
       },
-      async flush(controller) {
-        const reply = await call({ type: "finish" });
-        deliver(reply, controller);
+      async flush() {
+        while (!failure && alive && answered < sent) await changed();
+        if (failure) throw failure;
+        if (!alive) return;
+        const reply = await new Promise((resolve) => {
+          finished = resolve;
+          worker.postMessage({ type: "finish", seq: -1 });
+        });
+        onAnswer(reply);
+        if (failure) throw failure;
         proxy.done();
         stop();
       },

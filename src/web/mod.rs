@@ -274,6 +274,7 @@ fn build_worker_transform(
         info.kind,
         &options,
         hwm,
+        o.f64("inFlight"),
     );
     Ok((stream, handle))
 }

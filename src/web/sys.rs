@@ -28,6 +28,7 @@ extern "C" {
         kind: &str,
         options: &JsValue,
         high_water_mark: f64,
+        in_flight: f64,
     ) -> web_sys::TransformStream;
 
     #[wasm_bindgen(js_name = makePoolTransform)]

@@ -239,3 +239,19 @@ test("pool: true means one worker per core", async () => {
   assert.equal(result.workers, result.cores);
   assert.deepEqual(problems, []);
 });
+
+test("a pinned head still ends the pipeline early and cancels the source", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const report = await pw.runPipeline({
+      source: { kind: "counter", count: 1000000 },
+      stages: [{ kind: "head", count: 5, worker: true }],
+      sink: { kind: "count" },
+    });
+    return { bytes: report.totals.bytes, source: report.stages[0], counts: pw.workerCounts() };
+  }`);
+  assert.equal(result.bytes, "Chunk 0\nChunk 1\nChunk 2\nChunk 3\nChunk 4\n".length);
+  assert.equal(result.source.state, "cancelled");
+  assert.ok(result.source.chunksOut < 50, `the source stopped early: ${result.source.chunksOut}`);
+  assert.equal(result.counts.active, 0);
+  assert.deepEqual(problems, []);
+});
