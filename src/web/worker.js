@@ -58,12 +58,26 @@ async function handle(data) {
 // is still loading the module wait for it.
 let chain = Promise.resolve();
 
-// Not async: a thrown crash must reach the page as this Worker's `error`
-// event, as a real failure would.
+// Anything that fails while handling a chunk (a Rust panic, an injected
+// crash) is thrown again from a timer: an uncaught error is what reaches the
+// page as this Worker's `error` event, which replaces the worker. (A
+// rejected promise would not, and the page would wait for an answer.)
+function die(error) {
+  setTimeout(() => {
+    throw error;
+  });
+}
+
 self.onmessage = ({ data }) => {
+  let crash = false;
   if (data.type === "chunk") {
     received += 1;
-    if (shouldCrash()) throw new Error(`injected crash in worker ${index} at its chunk ${received}`);
+    crash = shouldCrash();
   }
-  chain = chain.then(() => handle(data));
+  chain = chain
+    .then(() => {
+      if (crash) throw new Error(`injected crash in worker ${index} at its chunk ${received}`);
+      return handle(data);
+    })
+    .catch(die);
 };
