@@ -236,8 +236,9 @@ fn placement_params() -> Vec<ParamSpec> {
             0,
             0,
             MAX_SAFE,
-            "Fault injection: the first Worker dies on its Nth chunk, once; 0 for never.",
+            "Fault injection: Worker crashWorker dies on its Nth chunk, once; 0 for never.",
         ),
+        ParamSpec::int("crashWorker", 0, 0, 63, "Fault injection: which Worker crashAt kills (0 is the first)."),
         ParamSpec::int(
             "jitterMs",
             0,

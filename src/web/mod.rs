@@ -312,6 +312,7 @@ fn build_pool_transform(
             "crashAt",
             "crashEvery",
             "jitterMs",
+            "crashWorker",
         ] {
             map.remove(key);
         }
@@ -333,6 +334,11 @@ fn build_pool_transform(
         &faults,
         &"jitterMs".into(),
         &JsValue::from_f64(o.f64("jitterMs")),
+    );
+    let _ = js_sys::Reflect::set(
+        &faults,
+        &"crashWorker".into(),
+        &JsValue::from_f64(o.f64("crashWorker")),
     );
     let hwm = o.f64("highWaterMark");
     let handle = Rc::new(StageHandle::new(info, hwm, None));

@@ -16,11 +16,11 @@ function transferables(reply) {
 }
 
 // Fault injection for tests and the crash-recovery lesson: `crashAt` kills
-// the first worker's first incarnation on its Nth chunk; `crashEvery` kills
-// every worker on every Nth chunk it gets.
+// worker `crashWorker` (its first incarnation) on its Nth chunk;
+// `crashEvery` kills every worker on every Nth chunk it gets.
 function shouldCrash() {
-  const { crashAt = 0, crashEvery = 0 } = faults;
-  if (crashAt > 0 && index === 0 && incarnation === 0 && received === crashAt) return true;
+  const { crashAt = 0, crashWorker = 0, crashEvery = 0 } = faults;
+  if (crashAt > 0 && index === crashWorker && incarnation === 0 && received === crashAt) return true;
   return crashEvery > 0 && received % crashEvery === 0;
 }
 

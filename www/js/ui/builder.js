@@ -15,7 +15,7 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const PLACEMENT = new Set(["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashEvery", "jitterMs"]);
+const PLACEMENT = new Set(["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "crashEvery", "jitterMs"]);
 
 function paramInput(id, param, value) {
   if (param.type === "blob") {
