@@ -80,6 +80,14 @@ export function describe(value) {
 let workersCreated = 0;
 let workersTerminated = 0;
 const retirers = new WeakMap();
+const killers = new WeakMap();
+
+// Debug API: terminates worker `k` of a pooled stage mid-stream, as a crash
+// would (the browser fires no event for a terminated worker, so this is how
+// tests and demos terminate one). Returns false if `stream` has no worker k.
+export function killWorker(stream, k) {
+  return killers.get(stream)?.(k) ?? false;
+}
 
 export function workerCounts() {
   return { created: workersCreated, terminated: workersTerminated, active: workersCreated - workersTerminated };
@@ -341,6 +349,12 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
   retirers.set(stream, () => {
     if (slots.some((s) => s.alive)) control.cancelled("the pipeline ended");
     stopAll();
+  });
+  killers.set(stream, (k) => {
+    const slot = slots[k];
+    if (!slot?.alive) return false;
+    onCrash(k, slot, `worker ${k} was terminated by killWorker()`);
+    return true;
   });
   collector.register(stream, stopAll);
   return remember(stream, control);

@@ -361,6 +361,14 @@ fn build_pool_transform(
     Ok((stream, handle))
 }
 
+/// Debug API: terminates worker `k` of a pooled stage's `stream` mid-stream,
+/// as a crash would; the pool replaces it and runs its chunks again.
+/// Returns false if there is no such live worker.
+#[wasm_bindgen(js_name = killWorker)]
+pub fn kill_worker(stream: &JsValue, k: f64) -> bool {
+    sys::kill_worker(stream, k)
+}
+
 /// How many Workers Pipewright has started and terminated, and how many
 /// are running now (`active`): `{ created, terminated, active }`.
 #[wasm_bindgen(js_name = workerCounts)]

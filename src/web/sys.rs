@@ -49,6 +49,9 @@ extern "C" {
 
     pub fn retire(stream: &JsValue);
 
+    #[wasm_bindgen(js_name = killWorker)]
+    pub fn kill_worker(stream: &JsValue, k: f64) -> bool;
+
     #[wasm_bindgen(js_name = snapshotOf)]
     pub fn snapshot_of(stream: &JsValue) -> JsValue;
 

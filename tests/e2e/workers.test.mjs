@@ -255,3 +255,23 @@ test("a pinned head still ends the pipeline early and cancels the source", async
   assert.equal(result.counts.active, 0);
   assert.deepEqual(problems, []);
 });
+
+test("a worker terminated mid-stream (killWorker) is replaced and nothing is lost", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ id: i, password: "pw" + i }));
+    const hash = pw.createTransform("hash-field", { pool: 2, iterations: 2000, inFlight: 4 });
+    const got = [];
+    const done = sourceOf(records).pipeThrough(hash).pipeTo(new WritableStream({ write: (r) => { got.push(r); } }));
+    await until(() => pw.stageMetrics(hash).chunksIn >= 20);
+    const killed = pw.killWorker(hash, 1);
+    await done;
+    const m = pw.stageMetrics(hash);
+    return { killed, ids: got.map((r) => r.id), restarts: m.restarts, hashed: got.every((r) => r.password.length === 64), counts: pw.workerCounts() };
+  }`);
+  assert.equal(result.killed, true);
+  assert.deepEqual(result.ids, Array.from({ length: 200 }, (_, i) => i), "all 200, in order, none twice");
+  assert.equal(result.restarts, 1);
+  assert.ok(result.hashed);
+  assert.equal(result.counts.active, 0);
+  assert.deepEqual(problems, []);
+});
