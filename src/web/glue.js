@@ -108,23 +108,46 @@ function remoteError(fields, kind) {
   return e;
 }
 
+// A one-slot wake-up: `changed()` resolves at the next `wake()`. Stages
+// that wait for a free slot or for answers sleep on it.
+function wakeup() {
+  let waiter = null;
+  return {
+    wake() {
+      const w = waiter;
+      waiter = null;
+      w?.();
+    },
+    changed: () => new Promise((resolve) => (waiter = resolve)),
+  };
+}
+
+// The first failure of a worker stage wins: it is reported to the metrics,
+// the workers stop, and the stream is errored with it.
+function failOnce(state, report, stopWorkers, wake) {
+  return (e) => {
+    if (!state.failure) {
+      state.failure = e;
+      report.failed(e);
+      stopWorkers();
+      try {
+        state.out?.error(e);
+      } catch {}
+    }
+    wake();
+  };
+}
+
 export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark, inFlight) {
   const queued = { accepted: 0 };
   let worker = null;
   let alive = false;
-  let out = null;
-  let failure = null;
+  const state = { out: null, failure: null };
   let sent = 0;
   let answered = 0;
   let ready = null;
   let finished = null;
-  let waiter = null;
-  const wake = () => {
-    const w = waiter;
-    waiter = null;
-    w?.();
-  };
-  const changed = () => new Promise((resolve) => (waiter = resolve));
+  const { wake, changed } = wakeup();
   const stop = () => {
     if (!alive) return;
     alive = false;
@@ -132,26 +155,16 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
     workersTerminated += 1;
     wake();
   };
-  const fail = (e) => {
-    if (!failure) {
-      failure = e;
-      proxy.failed(e);
-      stop();
-      try {
-        out?.error(e);
-      } catch {}
-    }
-    wake();
-  };
+  const fail = failOnce(state, proxy, () => stop(), wake);
   // One worker answers in order, so chunks can be pipelined: up to
   // `inFlight` are sent before the first answer comes back.
   const onAnswer = (reply) => {
-    if (failure) return;
+    if (state.failure) return;
     let bytes = 0;
     try {
       for (const v of reply.out) {
         bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
-        out.enqueue(v);
+        state.out.enqueue(v);
       }
     } catch {
       // The readable side was cancelled (Chromium does not tell us): stop.
@@ -163,13 +176,13 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
     if (reply.enough && reply.seq !== -1) {
       proxy.done();
       stop();
-      out.terminate();
+      state.out.terminate();
     }
   };
   const stream = new TransformStream(
     {
       async start(controller) {
-        out = controller;
+        state.out = controller;
         proxy.start(controller, queued);
         worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind}` });
         workersCreated += 1;
@@ -196,8 +209,8 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         }
       },
       async transform(chunk) {
-        while (!failure && alive && sent - answered >= inFlight) await changed();
-        if (failure) throw failure;
+        while (!state.failure && alive && sent - answered >= inFlight) await changed();
+        if (state.failure) throw state.failure;
         if (!alive) return;
         // A chunk that owns its whole buffer moves to the worker; a view
         // into a larger buffer is copied by structured clone.
@@ -207,15 +220,15 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         sent += 1;
       },
       async flush() {
-        while (!failure && alive && answered < sent) await changed();
-        if (failure) throw failure;
+        while (!state.failure && alive && answered < sent) await changed();
+        if (state.failure) throw state.failure;
         if (!alive) return;
         const reply = await new Promise((resolve) => {
           finished = resolve;
           worker.postMessage({ type: "finish", seq: -1 });
         });
         onAnswer(reply);
-        if (failure) throw failure;
+        if (state.failure) throw state.failure;
         proxy.done();
         stop();
       },
@@ -239,15 +252,8 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
   // Chunks kept until their result is out, to run again if a worker dies.
   const payload = new Map();
   const results = new Map();
-  let out = null;
-  let failure = null;
-  let waiter = null;
-  const wake = () => {
-    const w = waiter;
-    waiter = null;
-    w?.();
-  };
-  const changed = () => new Promise((resolve) => (waiter = resolve));
+  const state = { out: null, failure: null };
+  const { wake, changed } = wakeup();
 
   const kill = (slot) => {
     if (slot?.alive) {
@@ -257,20 +263,10 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
     }
   };
   const stopAll = () => slots.forEach(kill);
-  const fail = (e) => {
-    if (!failure) {
-      failure = e;
-      control.failed(e);
-      stopAll();
-      try {
-        out?.error(e);
-      } catch {}
-    }
-    wake();
-  };
+  const fail = failOnce(state, control, () => stopAll(), wake);
   const send = (i, seq) => slots[i].worker.postMessage({ type: "chunk", seq, chunk: payload.get(seq) });
   const onReply = (i, slot, data) => {
-    if (slot !== slots[i] || failure) return;
+    if (slot !== slots[i] || state.failure) return;
     if (data.error) return fail(Object.assign(remoteError(data.error, kind), { chunk: data.seq }));
     results.set(data.seq, data);
     for (const seq of control.completed(i, data.seq, data.busyMs ?? 0)) {
@@ -280,7 +276,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       let bytes = 0;
       for (const v of r.out) {
         bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
-        out.enqueue(v);
+        state.out.enqueue(v);
       }
       control.received(r.out.length, bytes);
     }
@@ -305,7 +301,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
     slots[i] = slot;
   };
   const onCrash = (i, slot, why) => {
-    if (slot !== slots[i] || failure) return;
+    if (slot !== slots[i] || state.failure) return;
     kill(slot);
     let again;
     try {
@@ -320,15 +316,15 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
   const stream = new TransformStream(
     {
       async start(controller) {
-        out = controller;
+        state.out = controller;
         control.start(controller, queued);
         for (let i = 0; i < workers; i++) spawn(i, 0);
         await Promise.all(slots.map((s) => s.ready));
       },
       async transform(chunk) {
         let slot;
-        while (!failure && !(slot = control.admit())) await changed();
-        if (failure) throw failure;
+        while (!state.failure && !(slot = control.admit())) await changed();
+        if (state.failure) throw state.failure;
         const [seq, i] = slot;
         payload.set(seq, chunk);
         control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0));
@@ -337,8 +333,8 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         send(i, seq);
       },
       async flush() {
-        while (!failure && !control.idle()) await changed();
-        if (failure) throw failure;
+        while (!state.failure && !control.idle()) await changed();
+        if (state.failure) throw state.failure;
         control.done();
         stopAll();
       },
