@@ -94,7 +94,7 @@ impl RunOptions {
 }
 
 /// The spec as JSON: a plain object, or the JSON text of one.
-fn spec_json(spec: &JsValue) -> Result<Value, Error> {
+pub(crate) fn spec_json(spec: &JsValue) -> Result<Value, Error> {
     let text = match spec.as_string() {
         Some(s) => s,
         None => js_sys::JSON::stringify(spec)
@@ -166,6 +166,24 @@ fn call_on_metrics(cb: &Function, snapshot: &JsValue) {
         // The run goes on: a broken progress display must not stop the data.
         console_error("runPipeline: onMetrics threw", &e);
     }
+}
+
+/// Checks a pipeline spec without running it, with the same rules and
+/// words as `runPipeline`: the page uses it on a shared link.
+///
+/// # Errors
+///
+/// A `TypeError`/`RangeError` whose message names the path of the fault.
+#[wasm_bindgen(js_name = validateSpec)]
+pub fn validate_spec(spec: JsValue) -> Result<(), JsValue> {
+    let mut json = spec_json(&spec)?;
+    if let Some(Value::Array(stages)) = json.get_mut("stages") {
+        for stage in stages.iter_mut().filter_map(Value::as_object_mut) {
+            crate::web::default_pool(stage);
+        }
+    }
+    PipelineSpec::parse(&json)?;
+    Ok(())
 }
 
 /// Builds, runs and reports a pipeline.

@@ -212,3 +212,77 @@ test("the README's JavaScript example runs as written", async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Opens the page at `fragment` and records any dialog an injected script
+// might open.
+async function openAt(fragment) {
+  const watched = await watchedPage(browser.context);
+  watched.dialogs = [];
+  watched.page.on("dialog", (d) => {
+    watched.dialogs.push(d.message());
+    d.dismiss();
+  });
+  await watched.page.goto(`${url}${fragment}`);
+  await watched.page.locator("#run:not([disabled])").waitFor();
+  return watched;
+}
+
+test("a shared link restores the pipeline exactly", async () => {
+  const { page, problems } = await openPage();
+  await page.fill("#source-count", "123");
+  await page.selectOption("#stage-0-kind", "split-lines");
+  await page.fill("#stage-0-maxLineBytes", "64");
+  await page.selectOption("#sink-kind", "preview");
+  await page.fill("#sink-kib", "2");
+  await page.click("#share");
+  const link = await page.locator("#share-url").inputValue();
+  assert.match(link, /#spec=/);
+  await page.close();
+
+  const other = await openAt(link.slice(url.length));
+  const p = other.page;
+  assert.equal(await p.locator("#status").textContent(), "Ready.");
+  assert.equal(await p.locator("#source-kind").inputValue(), "counter");
+  assert.equal(await p.locator("#source-count").inputValue(), "123");
+  assert.equal(await p.locator("#stage-0-kind").inputValue(), "split-lines");
+  assert.equal(await p.locator("#stage-0-maxLineBytes").inputValue(), "64");
+  assert.equal(await p.locator("#sink-kind").inputValue(), "preview");
+  assert.equal(await p.locator("#sink-kib").inputValue(), "2");
+  await p.click("#run");
+  await p.locator("#report .result", { hasText: "done" }).waitFor();
+  assert.deepEqual([...problems, ...other.problems], []);
+  await p.close();
+});
+
+test("a malformed or hostile link is refused as text, and nothing in it runs", async () => {
+  const hostile = [
+    // Not JSON at all.
+    "#spec=%7Bnot%20json",
+    // Markup where a stage kind goes: refused by validation, shown as text.
+    `#spec=${encodeURIComponent(JSON.stringify({ source: { kind: '<img src=x onerror="alert(1)">' }, sink: { kind: "count" } }))}`,
+    // A script in an option name.
+    `#spec=${encodeURIComponent(JSON.stringify({ source: { kind: "counter", "<script>alert(2)</script>": 1 }, sink: { kind: "null" } }))}`,
+  ];
+  for (const fragment of hostile) {
+    const { page, problems, dialogs } = await openAt(fragment);
+    const status = await page.locator("#status").textContent();
+    assert.match(status, /^The shared link could not be loaded: .+\. This is the default pipeline\.$/);
+    assert.equal(await page.locator("#source-kind").inputValue(), "counter", "the default pipeline");
+    assert.equal(await page.locator("img").count(), 0, "nothing inserted as HTML");
+    assert.deepEqual(dialogs, [], "no script ran");
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  // A valid spec whose string option holds markup: loaded, shown as the
+  // literal text in its field, never executed.
+  const payload = '<script>alert(3)</script><img src=x onerror="alert(4)">';
+  const { page, dialogs, problems } = await openAt(
+    `#spec=${encodeURIComponent(JSON.stringify({ source: { kind: "counter" }, stages: [{ kind: "filter", pattern: payload }], sink: { kind: "count" } }))}`,
+  );
+  assert.equal(await page.locator("#status").textContent(), "Ready.");
+  assert.equal(await page.locator("#stage-0-pattern").inputValue(), payload);
+  assert.equal(await page.locator("img").count(), 0);
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -1,8 +1,8 @@
 // Boots the playground: loads the wasm package, builds the UI from the
 // catalogue, runs pipelines with runPipeline and shows their metrics.
 
-import init, { catalog, runPipeline } from "../pkg/pipewright.js";
-import { DEFAULT_SPEC } from "./model.js";
+import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
+import { DEFAULT_SPEC, shareFragment, specFromFragment } from "./model.js";
 import { Builder } from "./ui/builder.js";
 import { LiveView } from "./ui/live.js";
 import { startMeter } from "./ui/meter.js";
@@ -12,7 +12,21 @@ const $ = (sel) => document.querySelector(sel);
 async function main() {
   startMeter($("#responsiveness"));
   await init();
-  const builder = new Builder(catalog(), $("#builder"), DEFAULT_SPEC);
+  // A shared link restores its pipeline; a malformed or hostile one gets a
+  // message (as text) and the default pipeline.
+  let start = DEFAULT_SPEC;
+  let problem = null;
+  const shared = specFromFragment(location.hash);
+  if (shared.error) problem = shared.error;
+  if (shared.spec) {
+    try {
+      validateSpec(shared.spec);
+      start = shared.spec;
+    } catch (e) {
+      problem = e.message;
+    }
+  }
+  const builder = new Builder(catalog(), $("#builder"), start);
   const live = new LiveView($("#stages"), $("#report"));
   const status = $("#status");
   const runButton = $("#run");
@@ -64,8 +78,16 @@ async function main() {
     }
   });
   abortButton.addEventListener("click", () => controller?.abort(new Error("aborted by the user")));
+  $("#share").addEventListener("click", () => {
+    history.replaceState(null, "", shareFragment(builder.spec()));
+    const field = $("#share-url");
+    field.value = location.href;
+    field.parentElement.hidden = false;
+    field.select();
+  });
   runButton.disabled = false;
-  status.textContent = "Ready.";
+  status.textContent = problem ? `The shared link could not be loaded: ${problem}. This is the default pipeline.` : "Ready.";
+  if (problem) status.className = "error";
 }
 
 main().catch((error) => {

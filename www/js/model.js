@@ -63,3 +63,22 @@ export function throughputs(previous, current) {
     return bytes / dt;
   });
 }
+
+// The share link's fragment for a spec. Files cannot travel in a link: blob
+// params are left out.
+export function shareFragment(spec) {
+  const json = JSON.stringify(spec, (key, value) => (value instanceof Blob ? undefined : value));
+  return `#spec=${encodeURIComponent(json)}`;
+}
+
+// The spec a fragment carries: `{ spec }`, `{ error }` when it is malformed,
+// or `{}` when there is none. It is only ever parsed as JSON.
+export function specFromFragment(hash) {
+  const match = /^#spec=(.*)$/s.exec(hash ?? "");
+  if (!match) return {};
+  try {
+    return { spec: JSON.parse(decodeURIComponent(match[1])) };
+  } catch (e) {
+    return { error: `it is not a pipeline spec (${e.message})` };
+  }
+}
