@@ -234,7 +234,9 @@ test("a shared link restores the pipeline exactly", async () => {
   await page.fill("#stage-0-maxLineBytes", "64");
   await page.selectOption("#sink-kind", "preview");
   await page.fill("#sink-kib", "2");
+  assert.equal(await page.locator("#share-url").isVisible(), false, "no link before Share");
   await page.click("#share");
+  assert.equal(await page.locator("#share-url").isVisible(), true);
   const link = await page.locator("#share-url").inputValue();
   assert.match(link, /#spec=/);
   await page.close();
