@@ -54,11 +54,7 @@ impl Transform for Sha256Digest {
             .get_or_insert_with(|| hex(&std::mem::take(&mut self.hasher).finalize()));
         let rest = &hex.as_bytes()[self.written..];
         if rest.is_empty() {
-            return Ok(Progress {
-                consumed: 0,
-                written: 0,
-                status: Status::Finished,
-            });
+            return Ok(Progress::FINISHED);
         }
         let n = rest.len().min(output.len());
         output[..n].copy_from_slice(&rest[..n]);

@@ -8,7 +8,8 @@
 use serde::de::IgnoredAny;
 
 use crate::core::records::{PerRecord, RecordError, RecordFn};
-use crate::core::{Error, Progress, Shape, Status, Transform};
+use crate::core::transform::copy_through;
+use crate::core::{Error, Progress, Shape, Transform};
 
 /// Checks that a record is UTF-8 JSON and passes it on as it is.
 pub struct NdjsonCheck;
@@ -56,25 +57,10 @@ impl Transform for NdjsonStringify {
     }
 
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
-        let n = input.len().min(output.len());
-        output[..n].copy_from_slice(&input[..n]);
-        let status = if n == input.len() {
-            Status::NeedInput
-        } else {
-            Status::OutputFull
-        };
-        Ok(Progress {
-            consumed: n,
-            written: n,
-            status,
-        })
+        Ok(copy_through(input, output, |_| {}))
     }
 
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(Progress {
-            consumed: 0,
-            written: 0,
-            status: Status::Finished,
-        })
+        Ok(Progress::FINISHED)
     }
 }

@@ -33,11 +33,7 @@ impl Transform for Head {
 
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
         if self.left == 0 {
-            return Ok(Progress {
-                consumed: 0,
-                written: 0,
-                status: Status::Finished,
-            });
+            return Ok(Progress::FINISHED);
         }
         let room = input.len().min(output.len());
         let n = match self.unit {
@@ -69,11 +65,7 @@ impl Transform for Head {
     }
 
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(Progress {
-            consumed: 0,
-            written: 0,
-            status: Status::Finished,
-        })
+        Ok(Progress::FINISHED)
     }
 }
 
@@ -126,11 +118,7 @@ impl Transform for Rechunk {
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
         // A partial last chunk is in the driver's buffer; it emits it.
         self.filled = 0;
-        Ok(Progress {
-            consumed: 0,
-            written: 0,
-            status: Status::Finished,
-        })
+        Ok(Progress::FINISHED)
     }
 }
 

@@ -1,28 +1,7 @@
 //! Byte-for-byte transforms: `identity` and ASCII `uppercase`.
 
-use crate::core::{Error, Progress, Shape, Status, Transform};
-
-/// Copies `input` to `output` through `map`, as far as both allow.
-fn copy_mapped(input: &[u8], output: &mut [u8], map: fn(&mut [u8])) -> Progress {
-    let n = input.len().min(output.len());
-    output[..n].copy_from_slice(&input[..n]);
-    map(&mut output[..n]);
-    Progress {
-        consumed: n,
-        written: n,
-        status: if n == input.len() {
-            Status::NeedInput
-        } else {
-            Status::OutputFull
-        },
-    }
-}
-
-const FINISHED: Progress = Progress {
-    consumed: 0,
-    written: 0,
-    status: Status::Finished,
-};
+use crate::core::transform::copy_through;
+use crate::core::{Error, Progress, Shape, Transform};
 
 /// Passes every byte through unchanged.
 #[derive(Debug, Default)]
@@ -36,10 +15,10 @@ impl Transform for Identity {
         Shape::Passthrough
     }
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(copy_mapped(input, output, |_| {}))
+        Ok(copy_through(input, output, |_| {}))
     }
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(FINISHED)
+        Ok(Progress::FINISHED)
     }
     fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
         true
@@ -68,10 +47,10 @@ impl Transform for Uppercase {
         Shape::SameLength
     }
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(copy_mapped(input, output, ascii_uppercase))
+        Ok(copy_through(input, output, ascii_uppercase))
     }
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(FINISHED)
+        Ok(Progress::FINISHED)
     }
     fn map_in_place(&mut self, buf: &mut [u8]) -> bool {
         ascii_uppercase(buf);
@@ -113,10 +92,10 @@ impl Transform for Paced {
         Shape::Passthrough
     }
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(copy_mapped(input, output, |_| {}))
+        Ok(copy_through(input, output, |_| {}))
     }
     fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
-        Ok(FINISHED)
+        Ok(Progress::FINISHED)
     }
     fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
         true

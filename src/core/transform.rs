@@ -38,6 +38,32 @@ pub struct Progress {
     pub status: Status,
 }
 
+impl Progress {
+    /// Nothing consumed, nothing written, and nothing more to come.
+    pub const FINISHED: Progress = Progress {
+        consumed: 0,
+        written: 0,
+        status: Status::Finished,
+    };
+}
+
+/// Copies `input` to `output` through `map`, as far as both allow: the whole
+/// work of a byte-for-byte stage.
+pub fn copy_through(input: &[u8], output: &mut [u8], map: fn(&mut [u8])) -> Progress {
+    let n = input.len().min(output.len());
+    output[..n].copy_from_slice(&input[..n]);
+    map(&mut output[..n]);
+    Progress {
+        consumed: n,
+        written: n,
+        status: if n == input.len() {
+            Status::NeedInput
+        } else {
+            Status::OutputFull
+        },
+    }
+}
+
 /// How output relates to input, so the glue can pick the cheapest path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

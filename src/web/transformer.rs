@@ -169,31 +169,6 @@ impl TransformStage {
         Ok(())
     }
 
-    /// Object mode in: a JS value becomes one line of JSON for the core.
-    fn transform_record(
-        &self,
-        chunk: &JsValue,
-        index: u64,
-        controller: &TransformStreamDefaultController,
-    ) -> Result<(), JsValue> {
-        // `JSON.stringify` throws on a BigInt or a cycle and gives undefined
-        // for a function or undefined: none of them is a record.
-        let Some(mut line) = js_sys::JSON::stringify(chunk)
-            .ok()
-            .and_then(|s| s.as_string())
-        else {
-            return Err(self.fail(&Error::BadChunk {
-                stage: self.handle.info.kind.to_string(),
-                chunk: index,
-                found: describe(chunk),
-                expected: "a JSON-serialisable record",
-            }));
-        };
-        line.push('\n');
-        self.handle.counters.borrow_mut().bytes_in += line.len() as u64;
-        self.push(line.as_bytes(), controller)
-    }
-
     /// Ends the stage: the last output, the result for metrics, done.
     fn end(&self, controller: &TransformStreamDefaultController) -> Result<(), JsValue> {
         self.run(controller, |d, emit| d.finish(emit))?;
@@ -226,27 +201,13 @@ impl TransformStage {
             c.main_thread_calls += 1;
             c.chunks_in - 1
         };
-        match self.handle.info.input {
-            Some(DataType::Records) => {
-                return self
-                    .transform_record(&chunk, index, &controller)
-                    .map(|()| JsValue::UNDEFINED)
-            }
-            Some(DataType::Text) => {
-                let Some(text) = chunk.as_string() else {
-                    return Err(self.fail(&Error::BadChunk {
-                        stage: self.handle.info.kind.to_string(),
-                        chunk: index,
-                        found: describe(&chunk),
-                        expected: "a string",
-                    }));
-                };
-                self.handle.counters.borrow_mut().bytes_in += text.len() as u64;
-                return self
-                    .push(text.as_bytes(), &controller)
-                    .map(|()| JsValue::UNDEFINED);
-            }
-            _ => {}
+        if matches!(
+            self.handle.info.input,
+            Some(DataType::Records | DataType::Text)
+        ) {
+            let input = chunk_bytes(self.handle.info, &chunk, index).map_err(|e| self.fail(&e))?;
+            self.handle.counters.borrow_mut().bytes_in += input.len() as u64;
+            return self.push(&input, &controller).map(|()| JsValue::UNDEFINED);
         }
         let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
             return Err(self.fail(&Error::BadChunk {
