@@ -4,3 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 wasm-pack build --release --target web --out-dir www/pkg --out-name pipewright "$@"
+# The page's one third-party file: uPlot, for the timeline and memory charts.
+mkdir -p www/vendor
+cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/

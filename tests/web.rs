@@ -137,9 +137,18 @@ async fn backpressure_bounds_the_source_exactly_and_resuming_loses_nothing() {
     let t = stage_metrics(&transform);
     assert_eq!(num(&t, "queue"), ht, "the transform's input queue is full");
     assert_eq!(string(&t, "state"), "backpressured");
+    // Paused: while the sink stalls, nothing is released (no 'drain').
+    let (source_drains, transform_drains) = (num(&m, "drains"), num(&t, "drains"));
+    wait(50.0).await;
+    assert_eq!(num(&stage_metrics(&source), "drains"), source_drains);
+    assert_eq!(num(&stage_metrics(&transform), "drains"), transform_drains);
 
     stalled.resume();
     JsFuture::from(done).await.expect("the pipe completes");
+    // Resuming released both: the transform's full queue fell below its
+    // mark ('drain'), and the full source was pulled again.
+    assert!(num(&stage_metrics(&transform), "drains") > transform_drains);
+    assert!(num(&stage_metrics(&source), "drains") > source_drains);
     assert_eq!(
         stalled.text(),
         counter_text(500).to_uppercase(),

@@ -40,6 +40,10 @@ pub struct Counters {
     /// Chunks a transform handled on the main thread (0 when it runs in
     /// Workers).
     pub main_thread_calls: u64,
+    /// Times the stage stopped pushing back: its writable queue fell below
+    /// the high-water mark (Node's 'drain'), or, for a source, it was pulled
+    /// again after its queue had filled. Each one follows one pause.
+    pub drains: u64,
 }
 
 /// A pooled stage's workers, for metrics.
@@ -74,6 +78,8 @@ pub struct StageHandle {
     pub total_bytes: Option<u64>,
     /// "main", "worker" for a pinned stage, or "pool".
     pub placement: Cell<&'static str>,
+    /// A source's queue filled (desiredSize ≤ 0) since its last pull.
+    source_full: Cell<bool>,
     pool: RefCell<Option<PoolStats>>,
 }
 
@@ -93,6 +99,7 @@ impl StageHandle {
             queued: RefCell::new(None),
             total_bytes,
             placement: Cell::new("main"),
+            source_full: Cell::new(false),
             pool: RefCell::new(None),
         }
     }
@@ -103,6 +110,33 @@ impl StageHandle {
 
     pub fn set_queued_counter(&self, queued: Object) {
         *self.queued.borrow_mut() = Some(queued);
+    }
+
+    /// One chunk left the writable side's queue; a drain if the queue was
+    /// at its high-water mark before.
+    pub fn chunk_finished(&self) {
+        let was_full = self.backpressured();
+        let mut c = self.counters.borrow_mut();
+        c.finished += 1;
+        if was_full {
+            c.drains += 1;
+        }
+    }
+
+    /// A source was pulled: a drain if its queue had filled since the last
+    /// pull.
+    pub fn source_pulled(&self) {
+        if self.source_full.replace(false) {
+            self.counters.borrow_mut().drains += 1;
+        }
+    }
+
+    /// A source enqueued a chunk: notes whether its queue is now full
+    /// (`desiredSize ≤ 0`, Node: push() returned false).
+    pub fn source_enqueued(&self, controller: &ReadableStreamDefaultController) {
+        if controller.desired_size().is_some_and(|d| d <= 0.0) {
+            self.source_full.set(true);
+        }
     }
 
     /// Marks the stage as working, unless it already ended.
@@ -226,6 +260,7 @@ impl StageHandle {
         put("chunksOut", num(c.chunks_out));
         put("bytesOut", num(c.bytes_out));
         put("rejected", num(c.rejected));
+        put("drains", num(c.drains));
         put("placement", JsValue::from_str(self.placement.get()));
         if self.info.role == Role::Transform {
             put("mainThreadCalls", num(c.main_thread_calls));

@@ -130,6 +130,12 @@ fn metrics_snapshot(handles: &[Rc<StageHandle>], started: f64) -> JsValue {
         &JsValue::from_f64(performance_now() - started),
     );
     put(&o, "stages", &stage_snapshots(handles));
+    // So a page can chart memory as the run goes, not only at the end.
+    put(
+        &o,
+        "wasmMemoryBytes",
+        &JsValue::from_f64(wasm_memory_bytes()),
+    );
     o.into()
 }
 

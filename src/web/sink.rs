@@ -113,13 +113,13 @@ impl SinkStage {
             parts.push(&chunk);
         }
         if delay < MIN_DELAY_MS {
-            self.handle.counters.borrow_mut().finished += 1;
+            self.handle.chunk_finished();
             return Ok(JsValue::UNDEFINED);
         }
         let handle = Rc::clone(&self.handle);
         Ok(future_to_promise(async move {
             JsFuture::from(sleep(delay)).await?;
-            handle.counters.borrow_mut().finished += 1;
+            handle.chunk_finished();
             Ok(JsValue::UNDEFINED)
         })
         .into())

@@ -171,10 +171,14 @@ impl SourceStage {
     pub fn pull(&self, controller: ReadableStreamDefaultController) -> Result<JsValue, JsValue> {
         let inner = &self.inner;
         inner.handle.running();
+        inner.handle.source_pulled();
         match &inner.producer {
             Producer::Generated(source) => {
                 match inner.generate(source) {
-                    Some(chunk) => controller.enqueue_with_chunk(&chunk)?,
+                    Some(chunk) => {
+                        controller.enqueue_with_chunk(&chunk)?;
+                        inner.handle.source_enqueued(&controller);
+                    }
                     None => inner.close(&controller)?,
                 }
                 Ok(JsValue::UNDEFINED)
@@ -194,6 +198,7 @@ impl SourceStage {
                     let bytes = Uint8Array::new(&JsFuture::from(read).await?);
                     inner.count_out(u64::from(bytes.length()));
                     controller.enqueue_with_chunk(&bytes)?;
+                    inner.handle.source_enqueued(&controller);
                     Ok(JsValue::UNDEFINED)
                 })
                 .into())
@@ -212,6 +217,7 @@ impl SourceStage {
                         let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
                         inner.count_out(u64::from(len));
                         controller.enqueue_with_chunk(&value)?;
+                        inner.handle.source_enqueued(&controller);
                     }
                     Ok(JsValue::UNDEFINED)
                 })

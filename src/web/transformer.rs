@@ -194,10 +194,10 @@ impl TransformStage {
         controller: TransformStreamDefaultController,
     ) -> Result<JsValue, JsValue> {
         self.handle.running();
+        self.handle.chunk_finished();
         let index = {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;
-            c.finished += 1;
             c.main_thread_calls += 1;
             c.chunks_in - 1
         };

@@ -155,9 +155,9 @@ impl WorkerProxy {
     /// rather than being copied.
     pub fn sent(&self, bytes: f64, transferred: bool) {
         self.handle.running();
+        self.handle.chunk_finished();
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
-        c.finished += 1;
         c.bytes_in += bytes as u64;
         if transferred {
             c.transfers += 1;
@@ -269,9 +269,9 @@ impl PoolControl {
     /// kept to run again if that worker dies).
     pub fn sent(&self, bytes: f64) {
         self.handle.running();
+        self.handle.chunk_finished();
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
-        c.finished += 1;
         c.bytes_in += bytes as u64;
         c.copies += 1;
     }

@@ -143,7 +143,11 @@ test("the page shows where a stage runs, and the main thread's responsiveness", 
   const where = await page.locator("#stages tbody .where").allTextContents();
   assert.equal(where[0], "main");
   assert.match(where[1], /^worker · \d+ ms busy$/);
-  assert.match(where[2], /^pool ×2 · in flight 0\/0 · restarts 0$/);
+  assert.match(where[2], /^pool ×2 · restarts 0$/);
+  // One lane per Worker, each with nothing in flight at the end.
+  const lanes = page.locator("#stages tbody tr:nth-child(3) .lane");
+  assert.equal(await lanes.count(), 2);
+  assert.deepEqual(await lanes.evaluateAll((ls) => ls.map((l) => l.dataset.inFlight)), ["0", "0"]);
   assert.equal(number(await sinkCell(page, "chunks-in")), 200);
   assert.deepEqual(problems, []);
   await page.close();

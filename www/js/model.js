@@ -41,7 +41,7 @@ export function formatBytes(n) {
     n /= 1024;
     i += 1;
   }
-  return `${i === 0 ? n : n.toFixed(1)} ${UNITS[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(1)} ${UNITS[i]}`;
 }
 
 export function formatCount(n) {
@@ -81,4 +81,39 @@ export function specFromFragment(hash) {
   } catch (e) {
     return { error: `it is not a pipeline spec (${e.message})` };
   }
+}
+
+const EXTENSIONS = {
+  gzip: [".gz"],
+  deflate: [".deflate"],
+  gunzip: ["", ".gz"],
+  inflate: ["", ".deflate"],
+  encrypt: [".enc"],
+  decrypt: ["", ".enc"],
+  "base64-encode": [".b64"],
+  "base64-decode": ["", ".b64"],
+  "csv-to-ndjson": [".ndjson", ".csv"],
+  "ndjson-stringify": [".ndjson", ".ndjson"],
+};
+
+const SOURCE_NAMES = { counter: "counter.txt", lorem: "lorem.txt", random: "random.bin", push: "push.txt", fetch: "download" };
+
+// The name a collected download gets: the file's own name (or one for the
+// generated data), changed by each transform that changes the format, e.g.
+// `notes.txt` through gzip is `notes.txt.gz`.
+export function downloadName(spec, fileName) {
+  let name = fileName || (spec.source.kind === "users" ? `users.${spec.source.format ?? "csv"}` : SOURCE_NAMES[spec.source.kind] ?? "output.bin");
+  for (const stage of spec.stages ?? []) {
+    const rule = EXTENSIONS[stage.kind];
+    if (!rule) continue;
+    const [add, strip] = rule;
+    if (strip && name.endsWith(strip)) name = name.slice(0, -strip.length);
+    name += add;
+  }
+  return name;
+}
+
+// The path a validation message names: "pipeline spec: `stages[1].count` …".
+export function faultPath(message) {
+  return /`([^`]+)`/.exec(message ?? "")?.[1] ?? null;
 }

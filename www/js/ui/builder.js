@@ -41,7 +41,7 @@ function paramInput(id, param, value) {
 
 // One stage's editor. `prefix` makes the element ids (`source`, `sink`,
 // `stage-2`). `state` is { info, values } and is updated in place.
-function stageEditor(catalog, role, prefix, state, legend, extra = []) {
+function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
   const box = el("fieldset", { className: `stage ${role}` });
   box.append(el("legend", { text: legend }));
   const kind = el("select", { id: `${prefix}-kind`, "aria-label": `${legend} kind` });
@@ -72,6 +72,7 @@ function stageEditor(catalog, role, prefix, state, legend, extra = []) {
       input.title = p.help;
       input.addEventListener(p.type === "blob" ? "change" : "input", () => {
         state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
+        changed();
       });
       (PLACEMENT.has(p.name) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input));
     }
@@ -80,6 +81,7 @@ function stageEditor(catalog, role, prefix, state, legend, extra = []) {
     state.info = catalog.find((s) => s.role === role && s.kind === kind.value);
     state.values = {};
     renderParams();
+    changed();
   });
   renderParams();
   return box;
@@ -93,9 +95,11 @@ function stateFor(catalog, role, spec) {
 }
 
 export class Builder {
-  constructor(catalog, root, spec) {
+  // `changed` is called after every edit, so the page can check the spec.
+  constructor(catalog, root, spec, changed = () => {}) {
     this.catalog = catalog;
     this.root = root;
+    this.changed = changed;
     this.load(spec);
     const add = root.querySelector("#add-kind");
     for (const s of stagesOf(catalog, "transform")) add.append(el("option", { value: s.kind, text: s.title }));
@@ -103,15 +107,54 @@ export class Builder {
       this.stages.push(stateFor(catalog, "transform", { kind: add.value }));
       this.renderTransforms();
       root.querySelector(`#stage-${this.stages.length - 1}-kind`).focus();
+      this.changed();
     });
+  }
+
+  // Makes the source read `file` (a dropped or picked File).
+  setFile(file) {
+    const info = this.catalog.find((s) => s.role === "source" && s.kind === "file");
+    const values = this.source.info === info ? this.source.values : {};
+    this.load({ ...this.spec(), source: { ...values, kind: "file" } });
+    this.source.values.file = file;
+    // Show it in the file field too, where the browser allows that.
+    const input = this.root.querySelector("#source-file");
+    if (input && typeof DataTransfer === "function" && file instanceof File) {
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      input.files = dt.files;
+    }
+    this.changed();
+  }
+
+  // Moves transform `from` to position `to`.
+  move(from, to) {
+    if (from === to || !this.stages[from] || !this.stages[to]) return;
+    const [stage] = this.stages.splice(from, 1);
+    this.stages.splice(to, 0, stage);
+    this.renderTransforms();
+    this.changed();
+  }
+
+  // Marks the field a validation error's path names ("stages[1].count",
+  // "source.bytes", "stages[2]"); returns the element marked, if any.
+  markInvalid(path) {
+    for (const node of this.root.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+    const m = /^(source|sink|stages\[(\d+)\])(?:\.(\w+))?/.exec(path ?? "");
+    if (!m) return null;
+    const prefix = m[2] !== undefined ? `stage-${m[2]}` : m[1];
+    const target = this.root.querySelector(`#${prefix}-${m[3] ?? "kind"}`) ?? this.root.querySelector(`#${prefix}-kind`);
+    target?.setAttribute("aria-invalid", "true");
+    return target;
   }
 
   load(spec) {
     this.source = stateFor(this.catalog, "source", spec.source);
     this.stages = (spec.stages ?? []).map((s) => stateFor(this.catalog, "transform", s));
     this.sink = stateFor(this.catalog, "sink", spec.sink);
-    this.root.querySelector("#source-slot").replaceChildren(stageEditor(this.catalog, "source", "source", this.source, "Source"));
-    this.root.querySelector("#sink-slot").replaceChildren(stageEditor(this.catalog, "sink", "sink", this.sink, "Sink"));
+    const changed = () => this.changed();
+    this.root.querySelector("#source-slot").replaceChildren(stageEditor(this.catalog, "source", "source", this.source, "Source", [], changed));
+    this.root.querySelector("#sink-slot").replaceChildren(stageEditor(this.catalog, "sink", "sink", this.sink, "Sink", [], changed));
     this.renderTransforms();
   }
 
@@ -123,8 +166,10 @@ export class Builder {
       const move = (delta, label, text) => {
         const b = el("button", { type: "button", text, "aria-label": `${label} ${name}`, disabled: !this.stages[i + delta] });
         b.addEventListener("click", () => {
-          [this.stages[i], this.stages[i + delta]] = [this.stages[i + delta], this.stages[i]];
-          this.renderTransforms();
+          this.move(i, i + delta);
+          // Keep the keyboard where it was: on the moved stage's button.
+          const again = this.root.querySelector(`[aria-label="${label} Transform ${i + delta + 1}"]`);
+          (again && !again.disabled ? again : this.root.querySelector(`#stage-${i + delta}-kind`))?.focus();
         });
         return b;
       };
@@ -133,13 +178,45 @@ export class Builder {
         this.stages.splice(i, 1);
         this.renderTransforms();
         this.root.querySelector("#add-kind").focus();
+        this.changed();
       });
-      const editor = stageEditor(this.catalog, "transform", `stage-${i}`, state, name, [
-        move(-1, "Move up", "↑"),
-        move(1, "Move down", "↓"),
-        remove,
-      ]);
-      list.append(el("li", {}, editor));
+      // Drag by the handle to reorder; the ↑/↓ buttons do the same from
+      // the keyboard.
+      const handle = el("span", { className: "handle", text: "⠿", title: "Drag to reorder", draggable: true, "aria-hidden": "true" });
+      const editor = stageEditor(
+        this.catalog,
+        "transform",
+        `stage-${i}`,
+        state,
+        name,
+        [handle, move(-1, "Move up", "↑"), move(1, "Move down", "↓"), remove],
+        () => this.changed(),
+      );
+      const item = el("li", {}, editor);
+      item.dataset.index = String(i);
+      // Only the handle drags, so text in the fields still selects.
+      handle.addEventListener("dragstart", (e) => {
+        e.dataTransfer.setData("application/x-pipewright-stage", String(i));
+        e.dataTransfer.effectAllowed = "move";
+        e.dataTransfer.setDragImage(item, 10, 10);
+        item.classList.add("dragging");
+      });
+      handle.addEventListener("dragend", () => item.classList.remove("dragging"));
+      item.addEventListener("dragover", (e) => {
+        if (e.dataTransfer.types.includes("application/x-pipewright-stage")) {
+          e.preventDefault();
+          item.classList.add("drop-target");
+        }
+      });
+      item.addEventListener("dragleave", () => item.classList.remove("drop-target"));
+      item.addEventListener("drop", (e) => {
+        const from = e.dataTransfer.getData("application/x-pipewright-stage");
+        if (from === "") return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.move(Number(from), i);
+      });
+      list.append(item);
     });
   }
 

@@ -1,92 +1,205 @@
 // The live view: one row per stage with its state, queue against its
-// high-water mark, counts and throughput; and the final report.
+// high-water mark, counts, throughput sparkline, stall time and worker
+// lanes; the links between stages with their flow rates; and the report.
 
 import { formatBytes, formatCount, formatRate, throughputs } from "../model.js";
 
+const SPARK_POINTS = 40;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 function cell(text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
+  return el("td", className, text);
 }
 
 // A link that saves `blob`; its object URL is revoked when the next run
 // replaces the report.
 function downloadLink(blob, name) {
-  const a = document.createElement("a");
+  const a = el("a", "download", `Download ${name} (${formatBytes(blob.size)})`);
   a.href = URL.createObjectURL(blob);
   a.download = name;
-  a.className = "download";
-  a.textContent = `Download ${name} (${formatBytes(blob.size)})`;
   return a;
 }
 
-// Where a stage runs: the main thread, its own Worker, or a pool.
+// Where a stage runs: the main thread, its own Worker, or a pool, with one
+// lane per Worker showing what it has in flight.
 function placement(s) {
-  if (s.placement === "worker") return `worker · ${Math.round(s.workerBusyMs)} ms busy`;
-  if (s.placement === "pool") {
-    const load = s.workers.map((w) => w.inFlight).join("/");
-    return `pool ×${s.workers.length} · in flight ${load} · restarts ${s.restarts}`;
+  const td = cell("", "where");
+  if (s.placement === "worker") {
+    td.textContent = `worker · ${Math.round(s.workerBusyMs)} ms busy`;
+    return td;
   }
-  return "main";
+  if (s.placement !== "pool") {
+    td.textContent = "main";
+    return td;
+  }
+  td.append(`pool ×${s.workers.length} · restarts ${s.restarts}`);
+  const lanes = el("span", "lanes");
+  s.workers.forEach((w, k) => {
+    const lane = el("span", "lane");
+    lane.title = `worker ${k}: ${w.inFlight} in flight, ${Math.round(w.busyMs)} ms busy`;
+    lane.setAttribute("aria-label", lane.title);
+    lane.dataset.inFlight = String(w.inFlight);
+    for (let i = 0; i < Math.max(1, w.inFlight); i += 1) lane.append(el("span", i < w.inFlight ? "slot busy" : "slot"));
+    lanes.append(lane);
+  });
+  td.append(lanes);
+  return td;
+}
+
+// A small canvas line of the last SPARK_POINTS throughput samples.
+function sparkline(values) {
+  const canvas = el("canvas", "spark");
+  canvas.width = 80;
+  canvas.height = 18;
+  canvas.setAttribute("aria-hidden", "true");
+  const ctx = canvas.getContext("2d");
+  const max = Math.max(1, ...values);
+  ctx.strokeStyle = "#0b6e4f";
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  values.forEach((v, i) => {
+    const x = (i / (SPARK_POINTS - 1)) * canvas.width;
+    const y = canvas.height - 1 - (v / max) * (canvas.height - 2);
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  });
+  ctx.stroke();
+  return canvas;
+}
+
+function formatMs(ms) {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 export class LiveView {
-  constructor(table, report) {
-    this.body = table.querySelector("tbody");
-    this.report = report;
-    this.previous = null;
-    this.rates = [];
+  constructor(root) {
+    this.body = root.querySelector(".stages tbody");
+    this.flow = root.querySelector(".flow");
+    this.report = root.querySelector(".report");
+    this.progress = root.querySelector("progress");
+    this.eta = root.querySelector(".eta");
     this.downloadName = "pipewright-output.bin";
+    this.reset();
   }
 
   reset() {
     for (const a of this.report.querySelectorAll("a.download")) URL.revokeObjectURL(a.href);
     this.body.replaceChildren();
+    this.flow.replaceChildren();
     this.report.replaceChildren();
     this.previous = null;
+    this.lastSample = null;
     this.rates = [];
+    this.history = [];
+    this.stallMs = [];
+    this.maxQueue = [];
+    this.progress.value = 0;
+    this.progress.parentElement.hidden = true;
   }
 
+  // A metrics snapshot. Returns the throughputs when a new sample was taken.
   update(snapshot) {
-    if (this.previous && snapshot.elapsedMs - this.previous.elapsedMs >= 200) {
-      this.rates = throughputs(this.previous, snapshot);
-      this.previous = snapshot;
-    } else if (!this.previous) {
-      this.previous = snapshot;
+    let sampled = null;
+    const prev = this.lastSample;
+    snapshot.stages.forEach((s, i) => {
+      this.maxQueue[i] = Math.max(this.maxQueue[i] ?? 0, s.queue);
+      // Stall time: how long the stage has been pushing back on its
+      // writer, sampled at the metrics cadence.
+      const before = this.previous?.stages[i];
+      if (before?.state === "backpressured" && this.previous) {
+        this.stallMs[i] = (this.stallMs[i] ?? 0) + (snapshot.elapsedMs - this.previous.elapsedMs);
+      }
+    });
+    if (!prev || snapshot.elapsedMs - prev.elapsedMs >= 100) {
+      if (prev) {
+        this.rates = throughputs(prev, snapshot);
+        this.rates.forEach((r, i) => {
+          const h = (this.history[i] ??= []);
+          h.push(r);
+          if (h.length > SPARK_POINTS) h.shift();
+        });
+        sampled = this.rates;
+      }
+      this.lastSample = snapshot;
     }
+    this.previous = snapshot;
+    this.showProgress(snapshot);
     this.render(snapshot.stages);
+    return sampled;
+  }
+
+  showProgress(snapshot) {
+    const source = snapshot.stages[0];
+    if (!source?.totalBytes) return;
+    const done = Math.min(source.bytesOut, source.totalBytes);
+    this.progress.parentElement.hidden = false;
+    this.progress.max = source.totalBytes;
+    this.progress.value = done;
+    const rate = this.rates[0] ?? 0;
+    const left = source.totalBytes - done;
+    const pct = `${Math.floor((done / source.totalBytes) * 100)} %`;
+    this.eta.textContent = left === 0 ? `${pct} · all read` : rate > 0 ? `${pct} · about ${formatMs((left / rate) * 1000)} left` : `${pct} · ETA when data flows`;
   }
 
   render(stages) {
     const rows = stages.map((s, i) => {
-      const tr = document.createElement("tr");
+      const tr = el("tr");
       tr.dataset.kind = s.kind;
       tr.dataset.role = s.role;
-      const tank = document.createElement("span");
+      tr.dataset.maxQueue = String(this.maxQueue[i] ?? s.queue);
+      const tank = el("span");
       const level = s.highWaterMark > 0 ? Math.min(1, s.queue / s.highWaterMark) : s.queue > 0 ? 1 : 0;
       tank.className = `tank${level >= 1 ? " full" : ""}`;
-      const fill = document.createElement("span");
+      const fill = el("span");
       fill.style.width = `${level * 100}%`;
       tank.append(fill);
-      const queue = cell(`${s.queue} / ${s.highWaterMark}`, "queue");
+      const queue = cell(`${formatCount(s.queue)} / ${s.highWaterMark}`, "queue");
       queue.prepend(tank);
+      const rate = cell("", "rate");
+      rate.append(sparkline(this.history[i] ?? []), el("span", "", formatRate(this.rates[i] ?? 0)));
       tr.append(
         cell(String(i)),
         cell(`${s.role}: ${s.kind}`),
-        cell(placement(s), "where"),
+        placement(s),
         cell(s.state, `state ${s.state}`),
         queue,
         cell(s.role === "source" ? "–" : formatCount(s.chunksIn), "chunks-in"),
         cell(s.role === "sink" ? "–" : formatCount(s.chunksOut), "chunks-out"),
         cell(s.role === "source" ? "–" : formatCount(s.bytesIn), "bytes-in"),
         cell(s.role === "sink" ? "–" : formatCount(s.bytesOut), "bytes-out"),
-        cell(formatRate(this.rates[i] ?? 0), "rate"),
+        rate,
+        cell(formatMs(this.stallMs[i] ?? 0), "stall"),
       );
       if (s.error) tr.title = s.error;
       return tr;
     });
     this.body.replaceChildren(...rows);
+    this.renderFlow(stages);
+  }
+
+  // The stages in a row, and on each link the rate flowing through it.
+  renderFlow(stages) {
+    const items = [];
+    stages.forEach((s, i) => {
+      if (i > 0) {
+        const link = el("li", "link");
+        const rate = this.rates[i - 1] ?? 0;
+        link.append(el("span", "arrow", "→"), el("span", "link-rate", formatRate(rate)));
+        link.setAttribute("aria-label", `flow from ${stages[i - 1].kind} to ${s.kind}: ${formatRate(rate)}`);
+        link.classList.toggle("moving", rate > 0);
+        items.push(link);
+      }
+      const node = el("li", `node ${s.state}`);
+      node.append(el("span", "node-kind", s.kind), el("span", "node-state", s.state));
+      items.push(node);
+    });
+    this.flow.replaceChildren(...items);
   }
 
   finished(report) {
@@ -94,12 +207,13 @@ export class LiveView {
     const seconds = report.durationMs / 1000;
     this.rates = report.stages.map((s) => (seconds > 0 ? (s.role === "sink" ? s.bytesIn : s.bytesOut) / seconds : 0));
     this.render(report.stages);
-    const dl = document.createElement("dl");
+    if (!this.progress.parentElement.hidden) {
+      this.progress.value = this.progress.max;
+      this.eta.textContent = `100 % · done in ${formatMs(report.durationMs)}`;
+    }
+    const dl = el("dl");
     const add = (term, value, cls) => {
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      if (cls) dd.className = cls;
-      dl.append(Object.assign(document.createElement("dt"), { textContent: term }), dd);
+      dl.append(el("dt", "", term), el("dd", cls, value));
     };
     add("Result", "done", "result");
     add("Duration", `${report.durationMs.toFixed(0)} ms`);
@@ -109,21 +223,32 @@ export class LiveView {
     add("Wasm memory", formatBytes(report.wasmMemoryBytes));
     const extras = [];
     for (const stage of report.stages) {
+      if (stage.rejected > 0) add(`${stage.kind} rejected`, formatCount(stage.rejected), `rejected-${stage.kind}`);
       if (stage.result !== undefined && stage.kind === "preview") {
-        extras.push(Object.assign(document.createElement("pre"), { className: "preview", textContent: stage.result }));
+        extras.push(el("pre", "preview", stage.result));
       } else if (stage.result !== undefined) {
         add(`${stage.kind} result`, stage.result, `result-${stage.kind}`);
       }
+      if (stage.details?.firstRejected?.length) extras.push(this.detailsList(stage));
       if (stage.blob) extras.push(downloadLink(stage.blob, this.downloadName));
     }
     this.report.replaceChildren(dl, ...extras);
   }
 
+  // The first rejected records of a stage, with their reasons.
+  detailsList(stage) {
+    const box = el("div", "details");
+    const first = stage.details.firstRejected;
+    box.append(el("h3", "", `${stage.kind}: the first ${first.length} of ${formatCount(stage.details.rejected)} rejected, with reasons`));
+    const list = el("ol", "rejects");
+    for (const d of first) list.append(el("li", "", `record ${d.line}: ${d.reason}`));
+    box.append(list);
+    return box;
+  }
+
   failed(error, aborted) {
-    const p = document.createElement("p");
-    p.className = "error";
     const stage = error && error.stage ? ` (stage ${error.stage})` : "";
-    p.textContent = aborted ? `Aborted: ${error?.message ?? error}` : `${error?.name ?? "Error"}${stage}: ${error?.message ?? error}`;
-    this.report.replaceChildren(p);
+    const text = aborted ? `Aborted: ${error?.message ?? error}` : `${error?.name ?? "Error"}${stage}: ${error?.message ?? error}`;
+    this.report.replaceChildren(el("p", "error", text));
   }
 }

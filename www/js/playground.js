@@ -1,0 +1,422 @@
+// One playground: builder, presets, live view, charts, event log and Code
+// tab, rendered into a root element or shadow root. The full page mounts
+// one; every <pipewright-playground> element mounts its own, isolated in its
+// shadow root. Text from a spec, a preset, a file name or an error only ever
+// goes in as text.
+
+import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
+import { generateCode } from "./codegen.js";
+import { endEvent, eventsBetween } from "./events.js";
+import { DEFAULT_SPEC, downloadName, faultPath, shareFragment, specFromFragment } from "./model.js";
+import { PRESETS, presetById } from "./presets.js";
+import { Builder } from "./ui/builder.js";
+import { Charts } from "./ui/charts.js";
+import { LiveView } from "./ui/live.js";
+import { startMeter } from "./ui/meter.js";
+
+// Our own static markup: no value from outside is ever part of it.
+const TEMPLATE = `
+<div class="pw">
+  <section class="builder-col" aria-label="Pipeline builder">
+    <div class="presets">
+      <label for="preset">Preset</label>
+      <div class="preset-row">
+        <select id="preset"><option value="">Custom pipeline</option></select>
+        <button id="run-preset" type="button" disabled>Run preset</button>
+      </div>
+      <div id="preset-text" class="preset-text"></div>
+    </div>
+    <details id="builder" class="builder" open>
+      <summary>Pipeline</summary>
+      <div id="source-slot"></div>
+      <ol id="transforms" aria-label="Transforms"></ol>
+      <div class="add">
+        <label for="add-kind">Transform</label>
+        <select id="add-kind"></select>
+        <button id="add-transform" type="button">Add transform</button>
+      </div>
+      <div id="sink-slot"></div>
+    </details>
+    <p id="problem" class="problem" hidden></p>
+    <div class="controls">
+      <button id="run" type="button" disabled>Run</button>
+      <button id="abort" type="button" disabled>Abort</button>
+      <button id="share" type="button">Share</button>
+    </div>
+    <p class="share" hidden>
+      <label for="share-url">Link to this pipeline</label>
+      <input id="share-url" type="text" readonly>
+    </p>
+    <div class="progress-row" hidden>
+      <label for="progress">Progress</label>
+      <progress id="progress" max="1" value="0"></progress>
+      <span class="eta" aria-live="off"></span>
+    </div>
+    <p id="status" role="status">Loading…</p>
+    <p class="hint">Drop a file here to read it with the File source.</p>
+  </section>
+  <section class="live-col" aria-label="Live view">
+    <div class="tabs" role="tablist" aria-label="Views">
+      <button id="tab-live" type="button" role="tab" aria-selected="true" aria-controls="panel-live">Live</button>
+      <button id="tab-code" type="button" role="tab" aria-selected="false" aria-controls="panel-code" tabindex="-1">Code</button>
+    </div>
+    <div id="panel-live" role="tabpanel" aria-labelledby="tab-live">
+      <p class="meter">Main thread: longest frame gap in the last second <strong id="responsiveness" aria-live="off">–</strong></p>
+      <ol class="flow" aria-label="Flow between stages"></ol>
+      <div class="table-wrap">
+        <table id="stages" class="stages">
+          <thead>
+            <tr>
+              <th scope="col">#</th><th scope="col">Stage</th><th scope="col">Where</th><th scope="col">State</th>
+              <th scope="col">Queue / HWM</th>
+              <th scope="col">Chunks in</th><th scope="col">Chunks out</th>
+              <th scope="col">Bytes in</th><th scope="col">Bytes out</th>
+              <th scope="col">Throughput</th><th scope="col">Stalled</th>
+            </tr>
+          </thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <div id="compare" class="compare" hidden></div>
+      <div id="report" class="report" aria-live="polite"></div>
+      <div class="charts">
+        <figure><div id="timeline" class="chart"></div><figcaption>Throughput of each stage over time</figcaption></figure>
+        <figure><div id="memory" class="chart"></div><figcaption>Wasm memory, and the JS heap where the browser exposes it</figcaption></figure>
+      </div>
+      <section class="log" aria-labelledby="log-title">
+        <h3 id="log-title">Events: Node's words, and the WHATWG streams' words</h3>
+        <div class="log-wrap">
+          <table id="events" class="events">
+            <thead><tr><th scope="col">t</th><th scope="col">Stage</th><th scope="col">Node</th><th scope="col">WHATWG</th></tr></thead>
+            <tbody></tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+    <div id="panel-code" role="tabpanel" aria-labelledby="tab-code" hidden>
+      <p>The same pipeline built with the package's stream factories. It runs as a module wherever <code>"pipewright"</code> resolves to the package.</p>
+      <button id="copy-code" type="button">Copy</button>
+      <pre class="code"><code id="code"></code></pre>
+    </div>
+  </section>
+</div>`;
+
+const LOG_LIMIT = 400;
+
+let ready = null;
+// The wasm module, loaded once however many playgrounds a page has.
+export function loadPipewright() {
+  ready ??= init().then(() => catalog());
+  return ready;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class Playground {
+  // `root`: an element or shadow root to render into. Options: `spec` (an
+  // object), `preset` (an id), `fragment` (a location.hash to restore),
+  // `compact`, `autorun`, `shareBase` (the page a share link opens; the
+  // current page's URL is updated when absent).
+  constructor(root, options = {}) {
+    this.root = root;
+    this.options = options;
+    const holder = document.createElement("template");
+    holder.innerHTML = TEMPLATE;
+    root.append(holder.content);
+    this.$ = (sel) => root.querySelector(sel);
+    this.$(".pw").classList.toggle("compact", Boolean(options.compact));
+    if (options.compact) this.$("#builder").open = false;
+    this.meter = startMeter(this.$("#responsiveness"));
+    this.controller = null;
+  }
+
+  async start() {
+    const cat = await loadPipewright();
+    const { spec, problem, preset } = this.startingPoint();
+    this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
+    this.live = new LiveView(this.$(".pw"));
+    this.charts = new Charts(this.$("#timeline"), this.$("#memory"));
+    this.wire();
+    const select = this.$("#preset");
+    for (const p of PRESETS) select.append(new Option(p.title, p.id));
+    if (preset) this.showPreset(preset, false);
+    this.changed();
+    this.$("#run").disabled = false;
+    this.$("#run-preset").disabled = !preset;
+    const status = this.$("#status");
+    status.textContent = problem ? `The shared link could not be loaded: ${problem}. This is the default pipeline.` : "Ready.";
+    status.className = problem ? "error" : "";
+    this.$(".pw").dataset.ready = "true";
+    if (this.options.autorun) {
+      if (preset) this.runPreset();
+      else this.run(this.builder.spec());
+    }
+  }
+
+  // The pipeline to start with: a shared fragment, a spec, a preset, or
+  // the default; and what was wrong with the one given, if anything.
+  startingPoint() {
+    let problem = null;
+    let spec = null;
+    if (this.options.fragment) {
+      const shared = specFromFragment(this.options.fragment);
+      if (shared.error) problem = shared.error;
+      if (shared.spec) spec = shared.spec;
+    }
+    if (!spec && this.options.spec !== undefined) {
+      try {
+        spec = typeof this.options.spec === "string" ? JSON.parse(this.options.spec) : this.options.spec;
+      } catch (e) {
+        problem = `it is not a pipeline spec (${e.message})`;
+      }
+    }
+    const preset = !spec && this.options.preset ? presetById(this.options.preset) : null;
+    if (!spec && this.options.preset && !preset) problem = `there is no preset "${this.options.preset}"`;
+    if (preset) spec = preset.spec;
+    if (spec) {
+      try {
+        validateSpec(spec);
+      } catch (e) {
+        problem = e.message;
+        spec = null;
+      }
+    }
+    return { spec: spec ?? DEFAULT_SPEC, problem, preset };
+  }
+
+  wire() {
+    this.$("#run").addEventListener("click", () => {
+      this.$("#compare").hidden = true;
+      this.run(this.builder.spec());
+    });
+    this.$("#abort").addEventListener("click", () => this.controller?.abort(new Error("aborted by the user")));
+    this.$("#share").addEventListener("click", () => this.share());
+    this.$("#preset").addEventListener("change", (e) => {
+      const preset = presetById(e.target.value);
+      if (preset) this.showPreset(preset, true);
+      else this.$("#preset-text").replaceChildren();
+      this.$("#run-preset").disabled = !preset;
+    });
+    this.$("#run-preset").addEventListener("click", () => this.runPreset());
+    // Tabs: click, or arrow keys between them.
+    const tabs = [this.$("#tab-live"), this.$("#tab-code")];
+    const select = (tab) => {
+      for (const t of tabs) {
+        const on = t === tab;
+        t.setAttribute("aria-selected", String(on));
+        t.tabIndex = on ? 0 : -1;
+        this.$(`#${t.getAttribute("aria-controls")}`).hidden = !on;
+      }
+      if (tab.id === "tab-code") this.$("#code").textContent = generateCode(this.builder.spec());
+    };
+    for (const t of tabs) {
+      t.addEventListener("click", () => select(t));
+      t.addEventListener("keydown", (e) => {
+        if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+        const next = tabs[(tabs.indexOf(t) + 1) % tabs.length];
+        select(next);
+        next.focus();
+      });
+    }
+    this.$("#copy-code").addEventListener("click", async () => {
+      const text = this.$("#code").textContent;
+      try {
+        await navigator.clipboard.writeText(text);
+        this.$("#copy-code").textContent = "Copied";
+      } catch {
+        // No clipboard permission (an iframe, plain http): select it instead.
+        getSelection().selectAllChildren(this.$("#code"));
+        this.$("#copy-code").textContent = "Selected: press Ctrl+C";
+      }
+    });
+    // A file dropped anywhere on the playground becomes the File source.
+    const area = this.$(".pw");
+    area.addEventListener("dragover", (e) => {
+      if (!e.dataTransfer.types.includes("Files")) return;
+      e.preventDefault();
+      area.classList.add("file-over");
+    });
+    area.addEventListener("dragleave", (e) => {
+      if (e.target === area) area.classList.remove("file-over");
+    });
+    area.addEventListener("drop", (e) => {
+      area.classList.remove("file-over");
+      const file = e.dataTransfer.files?.[0];
+      if (!file) return;
+      e.preventDefault();
+      this.builder.setFile(file);
+      this.setStatus(`Source: ${file.name} (${file.size.toLocaleString("en-US")} bytes).`);
+    });
+  }
+
+  setStatus(text, error = false) {
+    const status = this.$("#status");
+    status.textContent = text;
+    status.className = error ? "error" : "";
+  }
+
+  showPreset(preset, load) {
+    this.$("#preset").value = preset.id;
+    const box = this.$("#preset-text");
+    box.replaceChildren(...preset.text.map((t) => el("p", "", t)));
+    if (preset.compare) box.append(el("p", "note", `Run preset also runs it ${preset.compare.title}, to compare.`));
+    if (load) {
+      this.builder.load(preset.spec);
+      this.changed();
+    }
+    this.$("#run-preset").disabled = false;
+  }
+
+  // Checks the spec as the API would, before Run, and marks the field.
+  changed() {
+    const problem = this.$("#problem");
+    const spec = this.builder.spec();
+    try {
+      validateSpec(spec);
+      problem.hidden = true;
+      problem.textContent = "";
+      this.builder.markInvalid(null);
+    } catch (e) {
+      problem.hidden = false;
+      problem.textContent = `${e.name}: ${e.message}`;
+      this.builder.markInvalid(faultPath(e.message));
+    }
+    if (!this.$("#panel-code").hidden) this.$("#code").textContent = generateCode(spec);
+  }
+
+  share() {
+    const fragment = shareFragment(this.builder.spec());
+    let url;
+    if (this.options.shareBase) {
+      url = new URL(fragment, this.options.shareBase).href;
+    } else {
+      history.replaceState(null, "", fragment);
+      url = location.href;
+    }
+    const field = this.$("#share-url");
+    field.value = url;
+    field.parentElement.hidden = false;
+    field.select();
+  }
+
+  log(entries) {
+    const body = this.$("#events tbody");
+    for (const e of entries) {
+      const tr = el("tr", `event ${e.kind}`);
+      tr.dataset.kind = e.kind;
+      tr.append(el("td", "t", `${(e.ms / 1000).toFixed(2)} s`), el("td", "", e.stage), el("td", "node", e.node), el("td", "web", e.web));
+      body.append(tr);
+    }
+    while (body.rows.length > LOG_LIMIT) body.deleteRow(0);
+    const wrap = this.$(".log-wrap");
+    wrap.scrollTop = wrap.scrollHeight;
+  }
+
+  // Runs `spec` with the live view. Resolves to { report } or { error },
+  // and the longest main-thread frame gap during the run.
+  async run(spec) {
+    const runButton = this.$("#run");
+    const abortButton = this.$("#abort");
+    const presetButton = this.$("#run-preset");
+    this.controller = new AbortController();
+    const controller = this.controller;
+    runButton.disabled = true;
+    presetButton.disabled = true;
+    abortButton.disabled = false;
+    this.setStatus("Running…");
+    this.live.reset();
+    this.live.downloadName = downloadName(spec, spec.source.file?.name);
+    this.$("#events tbody").replaceChildren();
+    this.charts.reset([]);
+    this.meter.startRun();
+    let latest = null;
+    let previous = null;
+    let frame = 0;
+    let charted = false;
+    const paint = () => {
+      frame = 0;
+      if (!latest) return;
+      const rates = this.live.update(latest);
+      if (!charted) {
+        this.charts.reset(latest.stages);
+        charted = true;
+      }
+      if (rates) this.charts.add(latest, rates);
+      this.charts.draw();
+    };
+    this.log([{ kind: "start", stage: "pipeline", node: "pipeline(source, …transforms, sink)", web: "source.pipeThrough(…).pipeTo(sink)", ms: 0 }]);
+    let outcome;
+    try {
+      const report = await runPipeline(spec, {
+        signal: controller.signal,
+        onMetrics: (snapshot) => {
+          // Every snapshot goes to the log, so no state change is missed;
+          // the drawing waits for the next animation frame.
+          this.log(eventsBetween(previous, snapshot));
+          previous = snapshot;
+          latest = snapshot;
+          frame ||= requestAnimationFrame(paint);
+        },
+      });
+      cancelAnimationFrame(frame);
+      paint();
+      const last = { elapsedMs: report.durationMs, stages: report.stages, wasmMemoryBytes: report.wasmMemoryBytes };
+      this.log(eventsBetween(previous, last));
+      this.live.finished(report);
+      // The last point: the whole run's average, so even a short run draws.
+      this.charts.add(last, this.live.rates);
+      this.charts.draw();
+      this.setStatus("Done.");
+      outcome = { report };
+    } catch (error) {
+      cancelAnimationFrame(frame);
+      paint();
+      const aborted = controller.signal.aborted;
+      this.log([endEvent(error, aborted, latest?.elapsedMs ?? 0)]);
+      // The last snapshot shows where it stopped: which stage failed, and
+      // that the source was cancelled.
+      if (latest) this.live.render(latest.stages);
+      this.live.failed(error, aborted);
+      this.setStatus(aborted ? "Aborted." : "Failed.", !aborted);
+      outcome = { error };
+    } finally {
+      runButton.disabled = false;
+      abortButton.disabled = true;
+      presetButton.disabled = !presetById(this.$("#preset").value);
+      runButton.textContent = "Run again";
+    }
+    outcome.gapMs = this.meter.finishRun();
+    return outcome;
+  }
+
+  // Runs the selected preset, then its comparison if it has one.
+  async runPreset() {
+    const preset = presetById(this.$("#preset").value);
+    if (!preset) return;
+    const box = this.$("#compare");
+    box.hidden = true;
+    // What the builder holds: the preset as loaded, with any file the user
+    // dropped or picked for it.
+    const first = await this.run(this.builder.spec());
+    if (!preset.compare || first.error) return;
+    const second = await this.run(preset.compare.spec);
+    const show = (o) => {
+      if (o.error) return `failed: ${o.error.message}`;
+      if (preset.compare.show === "gap") return `longest frame gap ${Math.round(o.gapMs)} ms, ${Math.round(o.report.durationMs)} ms in all`;
+      return o.report.stages.at(-1).result ?? `${o.report.totals.bytes} bytes`;
+    };
+    const dl = el("dl");
+    dl.append(el("dt", "", preset.compare.first), el("dd", "compare-first", show(first)));
+    dl.append(el("dt", "", preset.compare.title), el("dd", "compare-second", show(second)));
+    const same = preset.compare.show === "digest" && !second.error && show(first) === show(second);
+    const verdict = preset.compare.show === "gap" ? "The meter's worst gap, each way." : same ? "Equal: the same bytes both ways." : "Different.";
+    box.replaceChildren(el("h3", "", "Comparison"), dl, el("p", "verdict", verdict));
+    box.dataset.same = String(same);
+    box.hidden = false;
+  }
+}

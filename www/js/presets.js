@@ -1,0 +1,182 @@
+// The presets: one pipeline per idea, each with what to notice, runnable in
+// one click and done within about 10 s. A preset with `compare` runs a second
+// pipeline after the first and shows the two side by side.
+
+export const PRESETS = [
+  {
+    id: "slow-consumer",
+    title: "Slow consumer",
+    text: [
+      "The counter makes a line only when it is asked for one, and the sink takes 100 chunks a second.",
+      "The uppercase queue fills to its high-water mark of 4, the counter's desiredSize falls to 0 and it pauses: in Node's words, write() would return false.",
+      "Each time the sink finishes a chunk one more is pulled, so the log shows backpressure and drain taking turns while memory stays flat.",
+    ],
+    spec: {
+      source: { kind: "counter", count: 400 },
+      stages: [{ kind: "uppercase", highWaterMark: 4 }],
+      sink: { kind: "throttle", bytesPerSecond: 0, chunksPerSecond: 100 },
+    },
+  },
+  {
+    id: "no-backpressure",
+    title: "No backpressure",
+    text: [
+      "The push source enqueues as fast as it can and ignores desiredSize, like a Node stream whose write() result is never checked.",
+      "Its queue runs far past its high-water mark of 1 and the memory chart climbs by the whole 16 MiB; the sink is as slow as in “Slow consumer”, whose memory stays flat.",
+    ],
+    spec: {
+      source: { kind: "push", bytes: 16 << 20, chunkSize: 65536 },
+      stages: [],
+      sink: { kind: "throttle", bytesPerSecond: 0, chunksPerSecond: 100 },
+    },
+  },
+  {
+    id: "csv-to-json",
+    title: "CSV → JSON",
+    text: [
+      "Generated user records go from CSV with a header row to one JSON object per line, parsed by csv-core in Rust.",
+      "Drop a .csv file on the page, or pick one as a File source, to convert your own; the preview shows the last lines.",
+    ],
+    spec: {
+      source: { kind: "users", format: "csv", count: 20000 },
+      stages: [{ kind: "csv-to-ndjson" }],
+      sink: { kind: "preview", kib: 2 },
+    },
+  },
+  {
+    id: "compress-file",
+    title: "Compress a file",
+    text: [
+      "Gzip with zlib-rs, then collect the output into a Blob you can download as .gz.",
+      "It compresses 8 MiB of generated text until you pick or drop a file of your own; the file is read slice by slice, never whole.",
+      "The file's own name, plus .gz, names the download.",
+    ],
+    spec: {
+      source: { kind: "lorem", bytes: 8 << 20 },
+      stages: [{ kind: "gzip" }],
+      sink: { kind: "collect" },
+    },
+  },
+  {
+    id: "hash-passwords",
+    title: "Hash passwords in a worker pool",
+    text: [
+      "Every user's password is replaced by 10,000 rounds of salted SHA-256, the classic job for a worker pool.",
+      "The pool has one Worker per core (pool: true); each Worker's lane shows what it has in flight, and the results come back in input order.",
+      "The main-thread meter stays low while the CPUs are busy.",
+    ],
+    spec: {
+      source: { kind: "users", format: "ndjson", count: 600 },
+      stages: [
+        { kind: "ndjson-parse" },
+        { kind: "hash-field", salt: "pepper", iterations: 10000, pool: true },
+        { kind: "ndjson-stringify" },
+      ],
+      sink: { kind: "preview", kib: 2 },
+    },
+  },
+  {
+    id: "validate-users",
+    title: "Validate users",
+    text: [
+      "Records stream through checks: required fields, an email that looks like one, and a password of at least 12 characters.",
+      "Good records go on; bad ones are counted and dropped, and the first ten are listed with their reasons, so one bad row never stops the run.",
+    ],
+    spec: {
+      source: { kind: "users", format: "csv", count: 2000 },
+      stages: [{ kind: "csv-to-ndjson" }, { kind: "ndjson-parse" }, { kind: "validate", minLength: 12 }],
+      sink: { kind: "count" },
+    },
+  },
+  {
+    id: "main-vs-worker",
+    title: "Main thread vs worker",
+    text: [
+      "The same CPU-heavy stage, a prime sieve per 64 KiB block, runs first on the main thread and then pinned to a Worker.",
+      "On the main thread every block blocks the page, and the meter's longest frame gap jumps to hundreds of milliseconds; in the Worker the page keeps drawing every frame.",
+      "The comparison shows the longest gap of each run.",
+    ],
+    spec: {
+      source: { kind: "lorem", bytes: 12 * 65536 },
+      stages: [{ kind: "primes", limit: 80_000_000 }],
+      sink: { kind: "count" },
+    },
+    compare: {
+      title: "pinned to a Worker",
+      first: "on the main thread",
+      spec: {
+        source: { kind: "lorem", bytes: 12 * 65536 },
+        stages: [{ kind: "primes", limit: 80_000_000, worker: true }],
+        sink: { kind: "count" },
+      },
+      show: "gap",
+    },
+  },
+  {
+    id: "errors-max-errors",
+    title: "Errors with maxErrors",
+    text: [
+      "About 1 in 100 generated rows is ragged, and csv-to-ndjson tolerates 10 of them: it skips and counts each one.",
+      "The 11th fails the stage with its line number; pipeline error propagation then cancels the source upstream and errors the sink, as pipeline() destroys every stream in Node.",
+    ],
+    spec: {
+      source: { kind: "users", format: "csv", count: 3000, badRate: 0.01 },
+      stages: [{ kind: "csv-to-ndjson", maxErrors: 10 }],
+      sink: { kind: "digest" },
+    },
+  },
+  {
+    id: "encrypt-decrypt",
+    title: "Encrypt → decrypt",
+    text: [
+      "4 MiB of text is encrypted with AES-256-GCM under a passphrase, in authenticated frames, and decrypted again.",
+      "The comparison runs the text straight into the same digest: equal SHA-256 digests show the round trip lost and changed nothing.",
+    ],
+    spec: {
+      source: { kind: "lorem", bytes: 4 << 20 },
+      stages: [
+        { kind: "encrypt", passphrase: "correct horse battery staple" },
+        { kind: "decrypt", passphrase: "correct horse battery staple" },
+      ],
+      sink: { kind: "digest" },
+    },
+    compare: {
+      title: "without encryption",
+      first: "encrypted and decrypted",
+      spec: { source: { kind: "lorem", bytes: 4 << 20 }, stages: [], sink: { kind: "digest" } },
+      show: "digest",
+    },
+  },
+  {
+    id: "worker-crash",
+    title: "Worker crash recovery",
+    text: [
+      "A pool of two Workers hashes records, and every Worker is made to die on its 60th chunk, like a cluster worker that crashes.",
+      "The pool respawns each one and re-runs the chunks it held, so nothing is lost or repeated: the restarts are counted and the log shows each crash and respawn.",
+      "The comparison runs without crashes: the digests are equal.",
+    ],
+    spec: {
+      source: { kind: "users", format: "ndjson", count: 600, chunkSize: 2048 },
+      stages: [
+        { kind: "ndjson-parse" },
+        { kind: "hash-field", iterations: 200, pool: 2, crashEvery: 60, maxRestarts: 20 },
+        { kind: "ndjson-stringify" },
+      ],
+      sink: { kind: "digest" },
+    },
+    compare: {
+      title: "no crashes",
+      first: "with crashes",
+      spec: {
+        source: { kind: "users", format: "ndjson", count: 600, chunkSize: 2048 },
+        stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 200, pool: 2 }, { kind: "ndjson-stringify" }],
+        sink: { kind: "digest" },
+      },
+      show: "digest",
+    },
+  },
+];
+
+export function presetById(id) {
+  return PRESETS.find((p) => p.id === id);
+}
