@@ -5,6 +5,8 @@ import { Playground } from "./playground.js";
 
 const app = document.querySelector("#app");
 const playground = new Playground(app, { fragment: location.hash, preset: new URLSearchParams(location.search).get("preset") ?? undefined });
+// A handle for the benchmarks and for poking at it from the console.
+app.playground = playground;
 playground
   .start()
   .then(() => performance.mark("pipewright-ready"))

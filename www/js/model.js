@@ -52,15 +52,15 @@ export function formatRate(bytesPerSecond) {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
-// Bytes per second of each stage between two metrics snapshots: a stage's
-// output (its input, for the sink).
-export function throughputs(previous, current) {
+// Bytes (or, with unit "chunks", chunks) per second of each stage between
+// two metrics snapshots: a stage's output (its input, for the sink).
+export function throughputs(previous, current, unit = "bytes") {
   const dt = (current.elapsedMs - previous.elapsedMs) / 1000;
   return current.stages.map((s, i) => {
     const before = previous.stages[i];
     if (!before || dt <= 0) return 0;
-    const bytes = s.role === "sink" ? s.bytesIn - before.bytesIn : s.bytesOut - before.bytesOut;
-    return bytes / dt;
+    const side = s.role === "sink" ? "In" : "Out";
+    return (s[`${unit}${side}`] - before[`${unit}${side}`]) / dt;
   });
 }
 

@@ -408,12 +408,15 @@ export class Playground {
     const show = (o) => {
       if (o.error) return `failed: ${o.error.message}`;
       if (preset.compare.show === "gap") return `longest frame gap ${Math.round(o.gapMs)} ms, ${Math.round(o.report.durationMs)} ms in all`;
-      return o.report.stages.at(-1).result ?? `${o.report.totals.bytes} bytes`;
+      const restarts = o.report.stages.reduce((n, st) => n + (st.restarts ?? 0), 0);
+      const result = o.report.stages.at(-1).result ?? `${o.report.totals.bytes} bytes`;
+      return restarts > 0 ? `${result} · ${restarts} worker restarts` : result;
     };
     const dl = el("dl");
     dl.append(el("dt", "", preset.compare.first), el("dd", "compare-first", show(first)));
     dl.append(el("dt", "", preset.compare.title), el("dd", "compare-second", show(second)));
-    const same = preset.compare.show === "digest" && !second.error && show(first) === show(second);
+    const digest = (o) => o.report?.stages.at(-1).result;
+    const same = preset.compare.show === "digest" && !second.error && digest(first) === digest(second);
     const verdict = preset.compare.show === "gap" ? "The meter's worst gap, each way." : same ? "Equal: the same bytes both ways." : "Different.";
     box.replaceChildren(el("h3", "", "Comparison"), dl, el("p", "verdict", verdict));
     box.dataset.same = String(same);

@@ -66,6 +66,8 @@ export class Charts {
   // One sample: `rates` in bytes per second per stage.
   add(snapshot, rates) {
     if (!this.timeline) this.reset(snapshot.stages);
+    // Every line starts at zero when the run starts.
+    if (this.timeline.data[0].length === 0 && snapshot.elapsedMs > 0) this.add({ ...snapshot, elapsedMs: 0 }, rates.map(() => 0));
     const t = snapshot.elapsedMs / 1000;
     this.timeline.data[0].push(t);
     rates.forEach((r, i) => this.timeline.data[i + 1]?.push(r / MIB));

@@ -96,6 +96,7 @@ export class LiveView {
     this.previous = null;
     this.lastSample = null;
     this.rates = [];
+    this.chunkRates = [];
     this.history = [];
     this.stallMs = [];
     this.maxQueue = [];
@@ -119,6 +120,7 @@ export class LiveView {
     if (!prev || snapshot.elapsedMs - prev.elapsedMs >= 100) {
       if (prev) {
         this.rates = throughputs(prev, snapshot);
+        this.chunkRates = throughputs(prev, snapshot, "chunks");
         this.rates.forEach((r, i) => {
           const h = (this.history[i] ??= []);
           h.push(r);
@@ -162,7 +164,7 @@ export class LiveView {
       const queue = cell(`${formatCount(s.queue)} / ${s.highWaterMark}`, "queue");
       queue.prepend(tank);
       const rate = cell("", "rate");
-      rate.append(sparkline(this.history[i] ?? []), el("span", "", formatRate(this.rates[i] ?? 0)));
+      rate.append(sparkline(this.history[i] ?? []), el("span", "", this.rateText(i)));
       tr.append(
         cell(String(i)),
         cell(`${s.role}: ${s.kind}`),
@@ -183,16 +185,24 @@ export class LiveView {
     this.renderFlow(stages);
   }
 
+  // Stage i's rate: bytes per second, or chunks per second for a stage
+  // whose chunks are records (they carry no byte count).
+  rateText(i) {
+    const bytes = this.rates[i] ?? 0;
+    const chunks = this.chunkRates[i] ?? 0;
+    return bytes === 0 && chunks > 0 ? `${formatCount(chunks)} chunks/s` : formatRate(bytes);
+  }
+
   // The stages in a row, and on each link the rate flowing through it.
   renderFlow(stages) {
     const items = [];
     stages.forEach((s, i) => {
       if (i > 0) {
         const link = el("li", "link");
-        const rate = this.rates[i - 1] ?? 0;
-        link.append(el("span", "arrow", "→"), el("span", "link-rate", formatRate(rate)));
-        link.setAttribute("aria-label", `flow from ${stages[i - 1].kind} to ${s.kind}: ${formatRate(rate)}`);
-        link.classList.toggle("moving", rate > 0);
+        const text = this.rateText(i - 1);
+        link.append(el("span", "arrow", "→"), el("span", "link-rate", text));
+        link.setAttribute("aria-label", `flow from ${stages[i - 1].kind} to ${s.kind}: ${text}`);
+        link.classList.toggle("moving", (this.chunkRates[i - 1] ?? 0) > 0);
         items.push(link);
       }
       const node = el("li", `node ${s.state}`);
@@ -205,7 +215,9 @@ export class LiveView {
   finished(report) {
     // Over the whole run, so a run shorter than one sample still shows a rate.
     const seconds = report.durationMs / 1000;
-    this.rates = report.stages.map((s) => (seconds > 0 ? (s.role === "sink" ? s.bytesIn : s.bytesOut) / seconds : 0));
+    const whole = (unit) => report.stages.map((s) => (seconds > 0 ? s[`${unit}${s.role === "sink" ? "In" : "Out"}`] / seconds : 0));
+    this.rates = whole("bytes");
+    this.chunkRates = whole("chunks");
     this.render(report.stages);
     if (!this.progress.parentElement.hidden) {
       this.progress.value = this.progress.max;
