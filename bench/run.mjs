@@ -67,6 +67,20 @@ try {
       ),
     ].join("\n"),
   );
+  result.playground = await benchPlayground(browser.context, url);
+  const pg = result.playground;
+  console.log(
+    [
+      "",
+      "| playground | median | worst |",
+      "| --- | ---: | ---: |",
+      ...pg.startup.map((r) => `| ${r.what} | ${Math.round(r.median)} ms | ${Math.round(r.worst)} ms |`),
+      "",
+      "| run with the live view (table, charts, log) vs runPipeline alone | live view ms | alone ms | live ÷ alone |",
+      "| --- | ---: | ---: | ---: |",
+      ...pg.overhead.map((r) => `| ${r.what} | ${Math.round(r.withUi)} | ${Math.round(r.alone)} | ${r.ratio.toFixed(2)}× |`),
+    ].join("\n"),
+  );
   console.log(
     `\nwasm: ${(result.wasmBytes / 1024).toFixed(1)} KiB raw, ${(result.wasmGzipBytes / 1024).toFixed(1)} KiB gzipped`,
   );
@@ -78,4 +92,66 @@ try {
 } finally {
   await browser.close();
   server.close();
+}
+
+// The page's own figures: how soon it is usable (Run enabled, from the
+// start of navigation, every file fetched again: the server sends no-store),
+// and what the live view costs a run, against runPipeline with no
+// onMetrics in the same page, alternating, medians of 7.
+async function benchPlayground(context, base) {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const startup = [];
+  for (const [what, path, ready] of [
+    ["index.html: first usable (Run enabled)", "index.html", () => performance.getEntriesByName("pipewright-ready")[0]?.startTime],
+    [
+      "examples/docs.html: both embeds usable",
+      "examples/docs.html",
+      () => {
+        const all = [...document.querySelectorAll("pipewright-playground")].map((p) => p.shadowRoot?.querySelector(".pw[data-ready]"));
+        return all.every(Boolean) ? performance.now() : undefined;
+      },
+    ],
+  ]) {
+    const times = [];
+    for (let i = 0; i < 7; i += 1) {
+      const page = await context.newPage();
+      await page.goto(`${base}${path}`);
+      times.push(await (await page.waitForFunction(ready, null, { polling: 5 })).jsonValue());
+      await page.close();
+    }
+    startup.push({ what, median: median(times), worst: Math.max(...times), times });
+  }
+
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.goto(`${base}index.html`);
+  await page.waitForFunction(() => performance.getEntriesByName("pipewright-ready").length > 0);
+  const overhead = [];
+  for (const [what, spec] of [
+    ["lorem 256 MiB → uppercase → digest (4,096 chunks)", { source: { kind: "lorem", bytes: 256 << 20 }, stages: [{ kind: "uppercase" }], sink: { kind: "digest" } }],
+    [
+      "users 100,000 → ndjson-parse → ndjson-stringify → count (100,000 records)",
+      { source: { kind: "users", format: "ndjson", count: 100000 }, stages: [{ kind: "ndjson-parse" }, { kind: "ndjson-stringify" }], sink: { kind: "count" } },
+    ],
+  ]) {
+    const r = await page.evaluate(async (s) => {
+      const { runPipeline } = await import("/pkg/pipewright.js");
+      const app = document.querySelector("#app").playground;
+      const withUi = [];
+      const alone = [];
+      for (let i = 0; i < 7; i += 1) {
+        let t = performance.now();
+        const outcome = await app.run(s);
+        if (outcome.error) throw outcome.error;
+        withUi.push(performance.now() - t);
+        t = performance.now();
+        await runPipeline(s);
+        alone.push(performance.now() - t);
+      }
+      return { withUi, alone };
+    }, spec);
+    overhead.push({ what, runs: r, withUi: median(r.withUi), alone: median(r.alone), ratio: median(r.withUi) / median(r.alone) });
+  }
+  await page.close();
+  return { startup, overhead };
 }

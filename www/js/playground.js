@@ -61,7 +61,8 @@ const TEMPLATE = `
       <button id="tab-code" type="button" role="tab" aria-selected="false" aria-controls="panel-code" tabindex="-1">Code</button>
     </div>
     <div id="panel-live" role="tabpanel" aria-labelledby="tab-live">
-      <p class="meter">Main thread: longest frame gap in the last second <strong id="responsiveness" aria-live="off">–</strong></p>
+      <p class="meter">Main thread: longest frame gap in the last second <strong id="responsiveness" aria-live="off">–</strong>
+        <canvas class="frames" width="240" height="24" role="img" aria-label="Recent frame gaps: a tall red bar is a frame drawn late"></canvas></p>
       <ol class="flow" aria-label="Flow between stages"></ol>
       <div class="table-wrap">
         <table id="stages" class="stages">
@@ -131,7 +132,7 @@ export class Playground {
     this.$ = (sel) => root.querySelector(sel);
     this.$(".pw").classList.toggle("compact", Boolean(options.compact));
     if (options.compact) this.$("#builder").open = false;
-    this.meter = startMeter(this.$("#responsiveness"));
+    this.meter = startMeter(this.$("#responsiveness"), this.$("canvas.frames"));
     this.controller = null;
   }
 

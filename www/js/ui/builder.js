@@ -66,15 +66,23 @@ function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
     advancedParams.replaceChildren();
     advanced.hidden = !state.info.params.some((p) => PLACEMENT.has(p.name));
     for (const p of state.info.params) {
+      // A pool is offered only where the catalogue says chunks may go to
+      // any Worker in any order.
+      if (p.name === "pool" && !state.info.poolable) continue;
       if (!(p.name in state.values) && p.default !== null) state.values[p.name] = p.default;
       const id = `${prefix}-${p.name}`;
       const input = paramInput(id, p, state.values[p.name]);
       input.title = p.help;
+      // The catalogue's help and range, shown while the field has focus.
+      const n = (x) => (x === undefined ? "…" : x.toLocaleString("en-US"));
+      const range = p.min !== undefined || p.max !== undefined ? ` (${n(p.min)} to ${n(p.max)})` : "";
+      const help = el("span", { className: "help", id: `${id}-help`, text: `${p.help}${range}` });
+      input.setAttribute("aria-describedby", help.id);
       input.addEventListener(p.type === "blob" ? "change" : "input", () => {
         state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
         changed();
       });
-      (PLACEMENT.has(p.name) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input));
+      (PLACEMENT.has(p.name) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input, help));
     }
   }
   kind.addEventListener("change", () => {

@@ -3,8 +3,12 @@
 // on the main thread shows up as long gaps, work in Workers does not.
 // `finishRun()` gives the longest gap since the last `startRun()`.
 
-export function startMeter(element) {
+// `canvas`, if given, shows the last few seconds of frame gaps as bars: a
+// tall bar is a frame the page could not draw in time.
+export function startMeter(element, canvas) {
   const gaps = [];
+  const recent = [];
+  const ctx = canvas?.getContext("2d");
   let last = performance.now();
   let runStart = 0;
   let runMax = 0;
@@ -30,6 +34,16 @@ export function startMeter(element) {
     element.textContent = `${Math.round(worst)} ms`;
     element.dataset.ms = String(Math.round(worst));
     element.classList.toggle("janky", worst > 100);
+    if (ctx) {
+      recent.push(gap);
+      if (recent.length > canvas.width / 2) recent.shift();
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      recent.forEach((g, i) => {
+        const h = Math.max(1, Math.min(1, g / 200) * canvas.height);
+        ctx.fillStyle = g > 100 ? "#b91c1c" : g > 34 ? "#b45309" : "#0b6e4f";
+        ctx.fillRect(i * 2, canvas.height - h, 1.5, h);
+      });
+    }
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
