@@ -66,7 +66,12 @@ test("every preset runs to completion with its expected results, and nothing lea
   const { page, problems, foreign } = await openPage();
   const took = {};
 
-  took["slow-consumer"] = await runPreset(page, "slow-consumer");
+  // Mid-run, for the README's screenshot: the queue full, the source paused.
+  const midRun = page.waitForFunction(() => Number(document.querySelector('#stages tbody tr[data-role="sink"] .chunks-in')?.textContent.replaceAll(",", "")) > 200);
+  const running = runPreset(page, "slow-consumer");
+  await midRun;
+  await page.screenshot({ path: join(SHOTS, "playground-running.png"), fullPage: true });
+  took["slow-consumer"] = await running;
   assert.equal(await page.locator("#status").textContent(), "Done.");
   assert.equal(number(await page.locator("#report .total-chunks").textContent()), 400);
   // The transform's queue filled to its mark of 4 and no further; the

@@ -138,6 +138,7 @@ export class Playground {
 
   async start() {
     const cat = await loadPipewright();
+    this.catalog = cat;
     const { spec, problem, preset } = this.startingPoint();
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
@@ -318,6 +319,20 @@ export class Playground {
     wrap.scrollTop = wrap.scrollHeight;
   }
 
+  // What to chart for each stage: bytes per second, or chunks per second
+  // where the data leaving it (entering it, for the sink) is records.
+  units(spec) {
+    const info = (role, kind) => this.catalog.find((s) => s.role === role && s.kind === kind);
+    let type = "bytes";
+    const units = ["bytes"];
+    for (const stage of spec.stages) {
+      type = info("transform", stage.kind)?.output ?? type;
+      units.push(type === "records" ? "chunks" : "bytes");
+    }
+    units.push(type === "records" ? "chunks" : "bytes");
+    return units;
+  }
+
   // Runs `spec` with the live view. Resolves to { report } or { error },
   // and the longest main-thread frame gap during the run.
   async run(spec) {
@@ -344,7 +359,7 @@ export class Playground {
       if (!latest) return;
       const rates = this.live.update(latest);
       if (!charted) {
-        this.charts.reset(latest.stages);
+        this.charts.reset(latest.stages, this.units(spec));
         charted = true;
       }
       if (rates) this.charts.add(latest, rates);
@@ -370,7 +385,7 @@ export class Playground {
       this.log(eventsBetween(previous, last));
       this.live.finished(report);
       // The last point: the whole run's average, so even a short run draws.
-      this.charts.add(last, this.live.rates);
+      this.charts.add(last, { bytes: this.live.rates, chunks: this.live.chunkRates });
       this.charts.draw();
       this.setStatus("Done.");
       outcome = { report };

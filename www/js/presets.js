@@ -61,7 +61,7 @@ export const PRESETS = [
     id: "hash-passwords",
     title: "Hash passwords in a worker pool",
     text: [
-      "Every user's password is replaced by 10,000 rounds of salted SHA-256, the classic job for a worker pool.",
+      "Every user's password is replaced by 30,000 rounds of salted SHA-256, the classic job for a worker pool.",
       "The pool has one Worker per core (pool: true); each Worker's lane shows what it has in flight, and the results come back in input order.",
       "The main-thread meter stays low while the CPUs are busy.",
     ],
@@ -69,7 +69,7 @@ export const PRESETS = [
       source: { kind: "users", format: "ndjson", count: 600 },
       stages: [
         { kind: "ndjson-parse" },
-        { kind: "hash-field", salt: "pepper", iterations: 10000, pool: true },
+        { kind: "hash-field", salt: "pepper", iterations: 30000, pool: true },
         { kind: "ndjson-stringify" },
       ],
       sink: { kind: "preview", kib: 2 },

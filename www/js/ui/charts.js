@@ -4,6 +4,7 @@
 // on the next animation frame.
 
 import uPlot from "../../vendor/uPlot.esm.js";
+import { formatBytes, formatCount } from "../model.js";
 
 const COLOURS = ["#0b6e4f", "#b45309", "#1d4ed8", "#9333ea", "#be123c", "#0e7490", "#4d7c0f", "#a16207"];
 const MIB = 1024 * 1024;
@@ -13,8 +14,13 @@ function jsHeapBytes() {
   return performance.memory?.usedJSHeapSize ?? null;
 }
 
-function makeChart(container, title, series, yLabel) {
+// An axis's tick labels: bytes as KiB/MiB, counts with separators.
+const tickLabels = (format) => (u, values) => values.map((v) => format(v));
+
+// `series`: [{ label, scale }]; `scales`: { name: { label, format } }.
+function makeChart(container, title, series, scales) {
   const width = Math.max(200, container.clientWidth || 300);
+  const names = Object.keys(scales).filter((name) => series.some((s) => s.scale === name));
   const opts = {
     title,
     width,
@@ -24,14 +30,20 @@ function makeChart(container, title, series, yLabel) {
     scales: { x: { time: false } },
     axes: [
       { label: "seconds", size: 30 },
-      { label: yLabel, size: 50 },
+      ...names.map((name, i) => ({ scale: name, label: scales[name].label, size: 80, side: i === 0 ? 3 : 1, grid: { show: i === 0 }, values: tickLabels(scales[name].format) })),
     ],
-    series: [{ label: "s" }, ...series.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
+    series: [{ label: "s" }, ...series.map((s, i) => ({ label: s.label, scale: s.scale, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
   };
   const data = [[], ...series.map(() => [])];
   const plot = new uPlot(opts, data, container);
   return { plot, data };
 }
+
+const RATE_SCALES = {
+  bytes: { label: "bytes/s", format: (v) => `${formatBytes(v)}/s` },
+  chunks: { label: "chunks/s (records)", format: (v) => formatCount(v) },
+};
+const MEMORY_SCALES = { bytes: { label: "memory", format: formatBytes } };
 
 export class Charts {
   constructor(timeline, memory) {
@@ -50,30 +62,36 @@ export class Charts {
     }
   }
 
-  reset(stages) {
+  // `units[i]`: "bytes" or "chunks", what stage i's line shows.
+  reset(stages, units = []) {
     this.timeline?.plot.destroy();
     this.memory?.plot.destroy();
     this.timelineBox.replaceChildren();
     this.memoryBox.replaceChildren();
-    this.timeline = makeChart(this.timelineBox, "Throughput per stage", stages.map((s) => `${s.index} ${s.kind}`), "MiB/s");
-    const mem = ["wasm memory"];
-    if (this.hasHeap) mem.push("JS heap");
-    this.memory = makeChart(this.memoryBox, "Memory", mem, "MiB");
+    this.units = stages.map((_, i) => units[i] ?? "bytes");
+    const lines = stages.map((s, i) => ({ label: `${s.index} ${s.kind}`, scale: this.units[i] }));
+    this.timeline = makeChart(this.timelineBox, "Throughput per stage", lines, RATE_SCALES);
+    const mem = [{ label: "wasm memory", scale: "bytes" }];
+    if (this.hasHeap) mem.push({ label: "JS heap", scale: "bytes" });
+    this.memory = makeChart(this.memoryBox, "Memory", mem, MEMORY_SCALES);
     this.timelineBox.dataset.points = "0";
     this.memoryBox.dataset.points = "0";
   }
 
-  // One sample: `rates` in bytes per second per stage.
+  // One sample: `rates` = { bytes, chunks } per second per stage.
   add(snapshot, rates) {
     if (!this.timeline) this.reset(snapshot.stages);
     // Every line starts at zero when the run starts.
-    if (this.timeline.data[0].length === 0 && snapshot.elapsedMs > 0) this.add({ ...snapshot, elapsedMs: 0 }, rates.map(() => 0));
+    if (this.timeline.data[0].length === 0 && snapshot.elapsedMs > 0) {
+      const zero = rates.bytes.map(() => 0);
+      this.add({ ...snapshot, elapsedMs: 0 }, { bytes: zero, chunks: zero });
+    }
     const t = snapshot.elapsedMs / 1000;
     this.timeline.data[0].push(t);
-    rates.forEach((r, i) => this.timeline.data[i + 1]?.push(r / MIB));
+    this.units.forEach((unit, i) => this.timeline.data[i + 1].push(rates[unit][i] ?? 0));
     this.memory.data[0].push(t);
-    this.memory.data[1].push((snapshot.wasmMemoryBytes ?? 0) / MIB);
-    if (this.hasHeap) this.memory.data[2].push(jsHeapBytes() / MIB);
+    this.memory.data[1].push(snapshot.wasmMemoryBytes ?? 0);
+    if (this.hasHeap) this.memory.data[2].push(jsHeapBytes());
     this.dirty = true;
   }
 
@@ -85,7 +103,7 @@ export class Charts {
     this.timelineBox.dataset.points = String(this.timeline.data[0].length);
     this.memoryBox.dataset.points = String(this.memory.data[0].length);
     const mem = this.memory.data;
-    this.memoryBox.dataset.peakMib = String(Math.max(...mem.slice(1).map((s) => Math.max(0, ...s))).toFixed(1));
+    this.memoryBox.dataset.peakMib = String((Math.max(...mem.slice(1).map((s) => Math.max(0, ...s))) / MIB).toFixed(1));
   }
 
   stop() {

@@ -104,7 +104,8 @@ export class LiveView {
     this.progress.parentElement.hidden = true;
   }
 
-  // A metrics snapshot. Returns the throughputs when a new sample was taken.
+  // A metrics snapshot. Returns the throughputs ({ bytes, chunks } per
+  // second per stage) when a new sample was taken.
   update(snapshot) {
     let sampled = null;
     const prev = this.lastSample;
@@ -126,7 +127,7 @@ export class LiveView {
           h.push(r);
           if (h.length > SPARK_POINTS) h.shift();
         });
-        sampled = this.rates;
+        sampled = { bytes: this.rates, chunks: this.chunkRates };
       }
       this.lastSample = snapshot;
     }
