@@ -26,9 +26,23 @@ function countingStrategy(queued, highWaterMark) {
 }
 
 export function makeReadable(stage, highWaterMark) {
+  // Whether the queue was full (desiredSize ≤ 0) once the last pull's chunk
+  // was in: the next pull is then a drain. Read here, in JS, so that it costs
+  // no call from Rust per chunk.
+  let full = false;
   const source = {
     start: (controller) => stage.start(controller),
-    pull: (controller) => stage.pull(controller),
+    pull: (controller) => {
+      const note = () => {
+        full = controller.desiredSize <= 0;
+      };
+      const pending = stage.pull(controller, full);
+      if (pending === undefined) {
+        note();
+        return undefined;
+      }
+      return pending.then(note);
+    },
     cancel: (reason) => stage.cancel(reason),
   };
   return remember(new ReadableStream(source, { highWaterMark }), stage);
@@ -38,7 +52,7 @@ export function makeTransform(stage, highWaterMark) {
   const queued = { accepted: 0 };
   const transformer = {
     start: (controller) => stage.start(controller, queued),
-    transform: (chunk, controller) => stage.transform(chunk, controller),
+    transform: (chunk, controller) => stage.transform(chunk, controller, queued.accepted),
     flush: (controller) => stage.flush(controller),
   };
   // The readable side's high-water mark is 0: the stage transforms a chunk
@@ -54,7 +68,7 @@ export function makeWritable(stage, highWaterMark) {
   const queued = { accepted: 0 };
   const sink = {
     start: (controller) => stage.start(controller, queued),
-    write: (chunk) => stage.write(chunk),
+    write: (chunk) => stage.write(chunk, queued.accepted),
     close: () => stage.close(),
     abort: (reason) => stage.abort(reason),
   };
@@ -215,7 +229,7 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         // A chunk that owns its whole buffer moves to the worker; a view
         // into a larger buffer is copied by structured clone.
         const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own);
+        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own, queued.accepted);
         worker.postMessage({ type: "chunk", seq: sent, chunk }, own ? [chunk.buffer] : []);
         sent += 1;
       },
@@ -327,7 +341,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         if (state.failure) throw state.failure;
         const [seq, i] = slot;
         payload.set(seq, chunk);
-        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0));
+        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), queued.accepted);
         // Structured clone copies the chunk: the original stays here, to
         // run again if this worker dies before it answers.
         send(i, seq);

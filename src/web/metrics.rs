@@ -78,8 +78,6 @@ pub struct StageHandle {
     pub total_bytes: Option<u64>,
     /// "main", "worker" for a pinned stage, or "pool".
     pub placement: Cell<&'static str>,
-    /// A source's queue filled (desiredSize ≤ 0) since its last pull.
-    source_full: Cell<bool>,
     pool: RefCell<Option<PoolStats>>,
 }
 
@@ -99,7 +97,6 @@ impl StageHandle {
             queued: RefCell::new(None),
             total_bytes,
             placement: Cell::new("main"),
-            source_full: Cell::new(false),
             pool: RefCell::new(None),
         }
     }
@@ -113,9 +110,17 @@ impl StageHandle {
     }
 
     /// One chunk left the writable side's queue; a drain if the queue was
-    /// at its high-water mark before.
-    pub fn chunk_finished(&self) {
-        let was_full = self.backpressured();
+    /// at its high-water mark before. `accepted` is the JS count of chunks
+    /// the strategy has taken, passed in by the glue so that this costs no
+    /// call back into JS; `None` reads it (for a write that ends later).
+    pub fn chunk_finished(&self, accepted: Option<f64>) {
+        let was_full = match accepted {
+            Some(accepted) => {
+                matches!(self.phase.get(), Phase::Idle | Phase::Running)
+                    && accepted - self.counters.borrow().finished as f64 >= self.high_water_mark
+            }
+            None => self.backpressured(),
+        };
         let mut c = self.counters.borrow_mut();
         c.finished += 1;
         if was_full {
@@ -123,19 +128,12 @@ impl StageHandle {
         }
     }
 
-    /// A source was pulled: a drain if its queue had filled since the last
-    /// pull.
-    pub fn source_pulled(&self) {
-        if self.source_full.replace(false) {
+    /// A source was pulled; `was_full` when its queue had filled
+    /// (`desiredSize ≤ 0`, Node: push() returned false) after the last
+    /// pull's chunk, which the glue notes: this pull is then a drain.
+    pub fn source_pulled(&self, was_full: bool) {
+        if was_full {
             self.counters.borrow_mut().drains += 1;
-        }
-    }
-
-    /// A source enqueued a chunk: notes whether its queue is now full
-    /// (`desiredSize ≤ 0`, Node: push() returned false).
-    pub fn source_enqueued(&self, controller: &ReadableStreamDefaultController) {
-        if controller.desired_size().is_some_and(|d| d <= 0.0) {
-            self.source_full.set(true);
         }
     }
 

@@ -168,17 +168,18 @@ impl SourceStage {
     /// # Errors
     ///
     /// Only if the controller refuses the chunk (the stream already closed).
-    pub fn pull(&self, controller: ReadableStreamDefaultController) -> Result<JsValue, JsValue> {
+    pub fn pull(
+        &self,
+        controller: ReadableStreamDefaultController,
+        was_full: bool,
+    ) -> Result<JsValue, JsValue> {
         let inner = &self.inner;
         inner.handle.running();
-        inner.handle.source_pulled();
+        inner.handle.source_pulled(was_full);
         match &inner.producer {
             Producer::Generated(source) => {
                 match inner.generate(source) {
-                    Some(chunk) => {
-                        controller.enqueue_with_chunk(&chunk)?;
-                        inner.handle.source_enqueued(&controller);
-                    }
+                    Some(chunk) => controller.enqueue_with_chunk(&chunk)?,
                     None => inner.close(&controller)?,
                 }
                 Ok(JsValue::UNDEFINED)
@@ -198,7 +199,6 @@ impl SourceStage {
                     let bytes = Uint8Array::new(&JsFuture::from(read).await?);
                     inner.count_out(u64::from(bytes.length()));
                     controller.enqueue_with_chunk(&bytes)?;
-                    inner.handle.source_enqueued(&controller);
                     Ok(JsValue::UNDEFINED)
                 })
                 .into())
@@ -217,7 +217,6 @@ impl SourceStage {
                         let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
                         inner.count_out(u64::from(len));
                         controller.enqueue_with_chunk(&value)?;
-                        inner.handle.source_enqueued(&controller);
                     }
                     Ok(JsValue::UNDEFINED)
                 })

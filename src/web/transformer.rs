@@ -192,9 +192,10 @@ impl TransformStage {
         &self,
         chunk: JsValue,
         controller: TransformStreamDefaultController,
+        accepted: f64,
     ) -> Result<JsValue, JsValue> {
         self.handle.running();
-        self.handle.chunk_finished();
+        self.handle.chunk_finished(Some(accepted));
         let index = {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;

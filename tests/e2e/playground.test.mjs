@@ -196,6 +196,7 @@ async function runGeneratedCode(code) {
 }
 
 test("the Code tab's JavaScript runs and gives what the page gave", async () => {
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url.replace(/\/$/, "") });
   const { page, problems } = await openPage();
   for (const [id, expect] of [
     ["encrypt-decrypt", async () => ({ result: await page.locator("#report .result-digest").textContent() })],
@@ -209,6 +210,10 @@ test("the Code tab's JavaScript runs and gives what the page gave", async () => 
     await page.click("#tab-code");
     const code = await page.locator("#code").textContent();
     assert.match(code, /from "pipewright"/);
+    // Copy puts exactly that text on the clipboard.
+    await page.click("#copy-code");
+    await page.locator("#copy-code", { hasText: "Copied" }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
     await page.click("#tab-live");
     const fromCode = await runGeneratedCode(code);
     for (const [k, v] of Object.entries(fromPage)) assert.equal(fromCode[k], v, `${id}: ${k}`);
