@@ -1,35 +1,22 @@
 // End-to-end: the real page, served as `npm start` serves it, driven through
 // its UI in headless Chromium.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRoot, startServer } from "../../scripts/serve.mjs";
-import { launch, watchedPage } from "./browser.mjs";
+import { repoRoot } from "../../scripts/serve.mjs";
+import { servedBrowser, watchedPage } from "./browser.mjs";
 
-const SHOTS = join(repoRoot, "test-results");
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await startServer({
-    roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
-  }));
-  browser = await launch();
-  await mkdir(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = servedBrowser();
+const SHOTS = suite.shots;
 
 const counterBytes = (n) => Array.from({ length: n }, (_, i) => `Chunk ${i}\n`.length).reduce((a, b) => a + b, 0);
 const number = (text) => Number(text.replaceAll(",", ""));
 
 async function openPage() {
-  const watched = await watchedPage(browser.context);
-  await watched.page.goto(url);
+  const watched = await watchedPage(suite.browser.context);
+  await watched.page.goto(suite.url);
   await watched.page.locator("#status", { hasText: "Ready." }).waitFor();
   return watched;
 }
@@ -203,8 +190,8 @@ test("the README's JavaScript example runs as written", async () => {
   const readme = await readFile(join(repoRoot, "README.md"), "utf8");
   const match = readme.match(/<!-- example:start -->\s*```js\n([\s\S]*?)```/);
   assert.ok(match, "README has an example block");
-  const { page, problems, logs } = await watchedPage(browser.context);
-  await page.goto(`${url}harness/harness.html`);
+  const { page, problems, logs } = await watchedPage(suite.browser.context);
+  await page.goto(`${suite.url}harness/harness.html`);
   const finished = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("user 2:") });
   await page.addScriptTag({ type: "module", content: match[1] });
   await finished;
@@ -220,13 +207,13 @@ test("the README's JavaScript example runs as written", async () => {
 // Opens the page at `fragment` and records any dialog an injected script
 // might open.
 async function openAt(fragment) {
-  const watched = await watchedPage(browser.context);
+  const watched = await watchedPage(suite.browser.context);
   watched.dialogs = [];
   watched.page.on("dialog", (d) => {
     watched.dialogs.push(d.message());
     d.dismiss();
   });
-  await watched.page.goto(`${url}${fragment}`);
+  await watched.page.goto(`${suite.url}${fragment}`);
   await watched.page.locator("#run:not([disabled])").waitFor();
   return watched;
 }
@@ -245,7 +232,7 @@ test("a shared link restores the pipeline exactly", async () => {
   assert.match(link, /#spec=/);
   await page.close();
 
-  const other = await openAt(link.slice(url.length));
+  const other = await openAt(link.slice(suite.url.length));
   const p = other.page;
   assert.equal(await p.locator("#status").textContent(), "Ready.");
   assert.equal(await p.locator("#source-kind").inputValue(), "counter");

@@ -1,43 +1,29 @@
 // End-to-end: the playground's presets, Code tab, pre-Run checks, keyboard
 // and drag building, small screens and embeds, on the real page served as
 // `npm start` serves it, in headless Chromium.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { repoRoot, startServer } from "../../scripts/serve.mjs";
-import { launch, watchedPage } from "./browser.mjs";
+import { servedBrowser, watchedPage } from "./browser.mjs";
 
-const SHOTS = join(repoRoot, "test-results");
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await startServer({
-    roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
-  }));
-  browser = await launch();
-  await mkdir(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = servedBrowser();
+const SHOTS = suite.shots;
 
 const number = (text) => Number(text.replaceAll(",", ""));
 
 // A page that also records every request that leaves for somewhere other
 // than our server (blob: and data: URLs stay in the page).
 async function openPage(path = "", viewport = { width: 1280, height: 1000 }) {
-  const watched = await watchedPage(browser.context);
+  const watched = await watchedPage(suite.browser.context);
   const foreign = [];
   watched.page.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(url) && !u.startsWith("blob:") && !u.startsWith("data:")) foreign.push(u);
+    if (!u.startsWith(suite.url) && !u.startsWith("blob:") && !u.startsWith("data:")) foreign.push(u);
   });
   await watched.page.setViewportSize(viewport);
-  await watched.page.goto(url + path);
+  await watched.page.goto(suite.url + path);
   await watched.page.locator("#status", { hasText: "Ready." }).waitFor();
   return { ...watched, foreign };
 }
@@ -180,8 +166,8 @@ test("worker crashes and respawns show in the event log", async () => {
 // The Code tab's text, run as a module in a bare page that maps
 // "pipewright" to the package; resolves to what its last line logs.
 async function runGeneratedCode(code) {
-  const { page, problems } = await watchedPage(browser.context);
-  await page.goto(`${url}harness/harness.html`);
+  const { page, problems } = await watchedPage(suite.browser.context);
+  await page.goto(`${suite.url}harness/harness.html`);
   const logged = page.waitForEvent("console", { predicate: (m) => m.type() === "log", timeout: 60_000 });
   await page.evaluate((text) => {
     const script = document.createElement("script");
@@ -196,7 +182,7 @@ async function runGeneratedCode(code) {
 }
 
 test("the Code tab's JavaScript runs and gives what the page gave", async () => {
-  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: url.replace(/\/$/, "") });
+  await suite.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: suite.url.replace(/\/$/, "") });
   const { page, problems } = await openPage();
   for (const [id, expect] of [
     ["encrypt-decrypt", async () => ({ result: await page.locator("#report .result-digest").textContent() })],
@@ -372,10 +358,10 @@ test("at 375 px wide the page fits, its controls are labelled, and a preset runs
 });
 
 test("the docs page's two embeds run on their own, each sized to its container", async () => {
-  const watched = await watchedPage(browser.context);
+  const watched = await watchedPage(suite.browser.context);
   const { page, problems } = watched;
   await page.setViewportSize({ width: 1200, height: 1000 });
-  await page.goto(`${url}examples/docs.html`);
+  await page.goto(`${suite.url}examples/docs.html`);
   const first = page.locator("#first");
   const second = page.locator("#second");
   // Playwright's CSS selectors reach into open shadow roots.
@@ -413,9 +399,9 @@ test("the docs page's two embeds run on their own, each sized to its container",
 });
 
 test("embed.html restores a pipeline from its fragment, for iframes", async () => {
-  const { page, problems } = await watchedPage(browser.context);
+  const { page, problems } = await watchedPage(suite.browser.context);
   const spec = { source: { kind: "counter", count: 7 }, stages: [], sink: { kind: "count" } };
-  await page.goto(`${url}embed.html#spec=${encodeURIComponent(JSON.stringify(spec))}`);
+  await page.goto(`${suite.url}embed.html#spec=${encodeURIComponent(JSON.stringify(spec))}`);
   const playground = page.locator("pipewright-playground");
   await playground.locator("#status", { hasText: "Ready." }).waitFor();
   assert.equal(await playground.locator("#source-count").inputValue(), "7");
@@ -424,9 +410,9 @@ test("embed.html restores a pipeline from its fragment, for iframes", async () =
   assert.equal(number(await playground.locator("#report .total-chunks").textContent()), 7);
   // Its share link opens the full page, not the iframe's host.
   await playground.locator("#share").click();
-  assert.match(await playground.locator("#share-url").inputValue(), new RegExp(`^${url}index\\.html#spec=`));
+  assert.match(await playground.locator("#share-url").inputValue(), new RegExp(`^${suite.url}index\\.html#spec=`));
   // ?preset= with ?autorun runs it on load, as the attributes do.
-  await page.goto(`${url}embed.html?preset=csv-to-json&autorun&compact`);
+  await page.goto(`${suite.url}embed.html?preset=csv-to-json&autorun&compact`);
   await playground.locator("#status", { hasText: "Done." }).waitFor();
   assert.equal(await playground.locator("#preset").inputValue(), "csv-to-json");
   assert.match(await playground.locator("#report pre.preview").textContent(), /"id":"20000"/);

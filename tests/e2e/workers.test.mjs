@@ -1,31 +1,17 @@
 // Stages pinned to a Worker (`worker: true`), tested against the built
 // package in Chromium: the worker loads the package entry by a relative path,
 // which the wasm-pack test harness (whose entry has another name) lacks.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { repoRoot, startServer } from "../../scripts/serve.mjs";
-import { launch, watchedPage } from "./browser.mjs";
+import { servedBrowser, watchedPage } from "./browser.mjs";
 
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await startServer({
-    roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
-  }));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const suite = servedBrowser();
 
 // Runs `body` (a function's source) in the harness page with the package
 // loaded as `pw` and a few helpers; returns what it returns.
 async function inPage(body) {
-  const { page, problems } = await watchedPage(browser.context);
-  await page.goto(`${url}harness/harness.html`);
+  const { page, problems } = await watchedPage(suite.browser.context);
+  await page.goto(`${suite.url}harness/harness.html`);
   const result = await page.evaluate(`(async () => {
     const pw = await import("/pkg/pipewright.js");
     await pw.default();
