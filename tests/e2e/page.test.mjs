@@ -155,6 +155,13 @@ test("Abort stops a slow pipeline and shows the source cancelled", async () => {
   const source = page.locator("#stages tbody tr[data-role=source] .state");
   assert.equal(await source.textContent(), "cancelled");
   assert.equal(await page.locator("#run").textContent(), "Run again");
+  // The log tells it in both vocabularies.
+  const abort = page.locator("#events tbody tr[data-kind=abort]");
+  assert.equal(await abort.count(), 1);
+  assert.match(await abort.locator(".node").textContent(), /AbortController\.abort\(\)/);
+  assert.match(await abort.locator(".web").textContent(), /cancel upstream/);
+  const cancel = page.locator("#events tbody tr[data-kind=cancel]").first();
+  assert.match(await cancel.locator(".web").textContent(), /cancel\(reason\)/);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -57,6 +57,9 @@ test("every preset runs to completion with its expected results, and nothing lea
   const running = runPreset(page, "slow-consumer");
   await midRun;
   await page.screenshot({ path: join(SHOTS, "playground-running.png"), fullPage: true });
+  // The total is known: a progress bar with an ETA.
+  assert.match(await page.locator(".eta").textContent(), /^\d+ % · (about [\d.]+ m?s left|ETA when data flows)$/);
+  assert.ok(await page.locator("#progress").evaluate((p) => p.value > 0 && p.value < p.max));
   took["slow-consumer"] = await running;
   assert.equal(await page.locator("#status").textContent(), "Done.");
   assert.equal(number(await page.locator("#report .total-chunks").textContent()), 400);
