@@ -72,6 +72,7 @@ test("every preset runs to completion with its expected results, and nothing lea
   assert.ok(number(await page.locator("#timeline").getAttribute("data-points")) > 5);
   assert.ok(number(await page.locator("#memory").getAttribute("data-points")) > 5);
   assert.notEqual(await row(page, "uppercase").locator(".stall").textContent(), "0 ms");
+  const flatHeap = number(await page.locator("#memory").getAttribute("data-heap-growth-mib"));
   const links = await page.locator(".flow .link-rate").allTextContents();
   assert.equal(links.length, 2);
   assert.ok(links.every((l) => /\/s$/.test(l)));
@@ -81,6 +82,10 @@ test("every preset runs to completion with its expected results, and nothing lea
   assert.equal(number(await page.locator("#report .total-chunks").textContent()), 256);
   // Its queue ran far past its high-water mark of 1.
   assert.ok(number(await row(page, "push").getAttribute("data-max-queue")) > 50);
+  assert.match(await row(page, "push").locator(".queue").textContent(), /^0 \/ 1 · peak \d+$/);
+  // Its 16 MiB sit in the JS heap at once; the slow consumer's heap barely moved.
+  const pushHeap = number(await page.locator("#memory").getAttribute("data-heap-growth-mib"));
+  assert.ok(pushHeap >= 8 && pushHeap > flatHeap, `heap growth: push ${pushHeap} MiB, slow consumer ${flatHeap} MiB`);
   await page.screenshot({ path: join(SHOTS, "preset-no-backpressure.png"), fullPage: true });
 
   took["csv-to-json"] = await runPreset(page, "csv-to-json");

@@ -349,6 +349,7 @@ export class Playground {
     this.live.downloadName = downloadName(spec, spec.source.file?.name);
     this.$("#events tbody").replaceChildren();
     this.charts.reset([]);
+    this.charts.markStart();
     this.meter.startRun();
     let latest = null;
     let previous = null;

@@ -62,6 +62,11 @@ export class Charts {
     }
   }
 
+  // Notes the JS heap as a run starts, for the memory chart's first point.
+  markStart() {
+    this.startHeap = jsHeapBytes();
+  }
+
   // `units[i]`: "bytes" or "chunks", what stage i's line shows.
   reset(stages, units = []) {
     this.timeline?.plot.destroy();
@@ -91,7 +96,8 @@ export class Charts {
     this.units.forEach((unit, i) => this.timeline.data[i + 1].push(rates[unit][i] ?? 0));
     this.memory.data[0].push(t);
     this.memory.data[1].push(snapshot.wasmMemoryBytes ?? 0);
-    if (this.hasHeap) this.memory.data[2].push(jsHeapBytes());
+    const first = this.memory.data[0].length === 1;
+    if (this.hasHeap) this.memory.data[2].push(first && this.startHeap != null ? this.startHeap : jsHeapBytes());
     this.dirty = true;
   }
 
@@ -103,6 +109,10 @@ export class Charts {
     this.timelineBox.dataset.points = String(this.timeline.data[0].length);
     this.memoryBox.dataset.points = String(this.memory.data[0].length);
     const mem = this.memory.data;
+    if (this.hasHeap) {
+      const heap = mem[2];
+      this.memoryBox.dataset.heapGrowthMib = ((Math.max(...heap) - heap[0]) / MIB).toFixed(1);
+    }
     this.memoryBox.dataset.peakMib = String((Math.max(...mem.slice(1).map((s) => Math.max(0, ...s))) / MIB).toFixed(1));
   }
 

@@ -108,7 +108,12 @@ export class LiveView {
   // second per stage) when a new sample was taken.
   update(snapshot) {
     let sampled = null;
-    const prev = this.lastSample;
+    // Before the first snapshot everything stood at zero: the first rates
+    // cover the run's start (a push source may be done by then).
+    const prev = this.lastSample ?? {
+      elapsedMs: 0,
+      stages: snapshot.stages.map(() => ({ bytesIn: 0, bytesOut: 0, chunksIn: 0, chunksOut: 0 })),
+    };
     snapshot.stages.forEach((s, i) => {
       this.maxQueue[i] = Math.max(this.maxQueue[i] ?? 0, s.queue);
       // Stall time: how long the stage has been pushing back on its
@@ -118,17 +123,15 @@ export class LiveView {
         this.stallMs[i] = (this.stallMs[i] ?? 0) + (snapshot.elapsedMs - this.previous.elapsedMs);
       }
     });
-    if (!prev || snapshot.elapsedMs - prev.elapsedMs >= 100) {
-      if (prev) {
-        this.rates = throughputs(prev, snapshot);
-        this.chunkRates = throughputs(prev, snapshot, "chunks");
-        this.rates.forEach((r, i) => {
-          const h = (this.history[i] ??= []);
-          h.push(r);
-          if (h.length > SPARK_POINTS) h.shift();
-        });
-        sampled = { bytes: this.rates, chunks: this.chunkRates };
-      }
+    if (snapshot.elapsedMs - prev.elapsedMs >= 100) {
+      this.rates = throughputs(prev, snapshot);
+      this.chunkRates = throughputs(prev, snapshot, "chunks");
+      this.rates.forEach((r, i) => {
+        const h = (this.history[i] ??= []);
+        h.push(r);
+        if (h.length > SPARK_POINTS) h.shift();
+      });
+      sampled = { bytes: this.rates, chunks: this.chunkRates };
       this.lastSample = snapshot;
     }
     this.previous = snapshot;
@@ -162,7 +165,9 @@ export class LiveView {
       const fill = el("span");
       fill.style.width = `${level * 100}%`;
       tank.append(fill);
-      const queue = cell(`${formatCount(s.queue)} / ${s.highWaterMark}`, "queue");
+      // A queue that ran past its mark (no backpressure) keeps its peak.
+      const peak = this.maxQueue[i] ?? 0;
+      const queue = cell(`${formatCount(s.queue)} / ${s.highWaterMark}${peak > s.highWaterMark ? ` · peak ${formatCount(peak)}` : ""}`, "queue");
       queue.prepend(tank);
       const rate = cell("", "rate");
       rate.append(sparkline(this.history[i] ?? []), el("span", "", this.rateText(i)));
