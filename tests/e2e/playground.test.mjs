@@ -348,6 +348,9 @@ test("a dropped file becomes the source, and its download keeps its name plus .g
 test("at 375 px wide the page fits, its controls are labelled, and a preset runs", async () => {
   const { page, problems } = await openPage("", { width: 375, height: 800 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), "no sideways scrolling");
+  // One column throughout: the fields and the charts stack.
+  const columns = await page.evaluate(() => [".pw", ".params", ".charts"].map((s) => getComputedStyle(document.querySelector(s)).gridTemplateColumns.split(" ").length));
+  assert.deepEqual(columns, [1, 1, 1]);
   const unlabelled = await page.evaluate(() =>
     [...document.querySelectorAll("#app button, #app input, #app select")]
       .filter((c) => !c.closest("[hidden]"))
