@@ -184,7 +184,7 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
       // The readable side was cancelled (Chromium does not tell us): stop.
       return stop();
     }
-    proxy.received(reply.out.length, bytes, reply.busyMs ?? 0);
+    proxy.received(reply.out.length, bytes, reply.busyMs ?? 0, reply.seq !== -1);
     if (reply.report) proxy.report(reply.report);
     if (reply.error) return fail(remoteError(reply.error, kind));
     if (reply.enough && reply.seq !== -1) {

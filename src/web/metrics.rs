@@ -44,6 +44,8 @@ pub struct Counters {
     /// the high-water mark (Node's 'drain'), or, for a source, it was pulled
     /// again after its queue had filled. Each one follows one pause.
     pub drains: u64,
+    /// For a stage pinned to a Worker: chunks sent and not yet answered.
+    pub worker_in_flight: u64,
 }
 
 /// A pooled stage's workers, for metrics.
@@ -283,6 +285,12 @@ impl StageHandle {
             put("workers", workers.into());
             put("restarts", num(u64::from(p.restarts)));
             put("heldForOrderMax", num(p.held_max as u64));
+        } else if self.placement.get() == "worker" {
+            // A pinned stage is a pool of one, for the page's lanes.
+            let w = Object::new();
+            let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(c.worker_busy_ms));
+            let _ = Reflect::set(&w, &"inFlight".into(), &num(c.worker_in_flight));
+            put("workers", js_sys::Array::of1(&w).into());
         }
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));

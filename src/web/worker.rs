@@ -158,6 +158,7 @@ impl WorkerProxy {
         self.handle.chunk_finished(Some(accepted));
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
+        c.worker_in_flight += 1;
         c.bytes_in += bytes as u64;
         if transferred {
             c.transfers += 1;
@@ -167,9 +168,13 @@ impl WorkerProxy {
     }
 
     /// Outputs came back: `chunks` values holding `bytes` bytes, after
-    /// `busy_ms` of work in the worker.
-    pub fn received(&self, chunks: f64, bytes: f64, busy_ms: f64) {
+    /// `busy_ms` of work in the worker; `answer` when they answer a chunk
+    /// (not the flush).
+    pub fn received(&self, chunks: f64, bytes: f64, busy_ms: f64, answer: bool) {
         let mut c = self.handle.counters.borrow_mut();
+        if answer {
+            c.worker_in_flight = c.worker_in_flight.saturating_sub(1);
+        }
         c.chunks_out += chunks as u64;
         c.bytes_out += bytes as u64;
         c.worker_busy_ms += busy_ms;

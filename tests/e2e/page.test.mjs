@@ -130,6 +130,8 @@ test("the page shows where a stage runs, and the main thread's responsiveness", 
   const where = await page.locator("#stages tbody .where").allTextContents();
   assert.equal(where[0], "main");
   assert.match(where[1], /^worker · \d+ ms busy$/);
+  // A pinned stage has one lane, empty at the end.
+  assert.deepEqual(await page.locator("#stages tbody tr:nth-child(2) .lane").evaluateAll((ls) => ls.map((l) => l.dataset.inFlight)), ["0"]);
   assert.match(where[2], /^pool ×2 · restarts 0$/);
   // One lane per Worker, each with nothing in flight at the end.
   const lanes = page.locator("#stages tbody tr:nth-child(3) .lane");

@@ -73,6 +73,27 @@ test("metrics show the work ran in the worker, with buffers transferred", async 
   assert.deepEqual(problems, []);
 });
 
+test("a pinned stage's one lane shows its chunks in flight, up to inFlight", async () => {
+  const { result, problems } = await inPage(`async () => {
+    const seen = [];
+    const report = await pw.runPipeline(
+      {
+        source: { kind: "counter", count: 30, highWaterMark: 4 },
+        stages: [{ kind: "delay", ms: 20, worker: true, inFlight: 3, highWaterMark: 4 }],
+        sink: { kind: "count", highWaterMark: 4 },
+      },
+      { metricsInterval: 16, onMetrics: (m) => seen.push(m.stages[1].workers[0].inFlight) },
+    );
+    return { seen, last: report.stages[1].workers };
+  }`);
+  assert.ok(Math.max(...result.seen) > 1, `pipelined: ${result.seen}`);
+  assert.ok(Math.max(...result.seen) <= 3, `bounded by inFlight: ${result.seen}`);
+  assert.equal(result.last.length, 1);
+  assert.equal(result.last[0].inFlight, 0);
+  assert.ok(result.last[0].busyMs > 0);
+  assert.deepEqual(problems, []);
+});
+
 test("bad data in a worker errors the stream naming the stage and offset", async () => {
   const { result, problems } = await inPage(`async () => {
     try {

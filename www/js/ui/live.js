@@ -30,15 +30,11 @@ function downloadLink(blob, name) {
 // lane per Worker showing what it has in flight.
 function placement(s) {
   const td = cell("", "where");
-  if (s.placement === "worker") {
-    td.textContent = `worker · ${Math.round(s.workerBusyMs)} ms busy`;
-    return td;
-  }
-  if (s.placement !== "pool") {
+  if (s.placement === "main" || !s.workers) {
     td.textContent = "main";
     return td;
   }
-  td.append(`pool ×${s.workers.length} · restarts ${s.restarts}`);
+  td.append(s.placement === "worker" ? `worker · ${Math.round(s.workerBusyMs)} ms busy` : `pool ×${s.workers.length} · restarts ${s.restarts}`);
   const lanes = el("span", "lanes");
   s.workers.forEach((w, k) => {
     const lane = el("span", "lane");
