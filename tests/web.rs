@@ -137,11 +137,24 @@ async fn backpressure_bounds_the_source_exactly_and_resuming_loses_nothing() {
     let t = stage_metrics(&transform);
     assert_eq!(num(&t, "queue"), ht, "the transform's input queue is full");
     assert_eq!(string(&t, "state"), "backpressured");
-    // Paused: while the sink stalls, nothing is released (no 'drain').
+    // Paused: while the sink stalls, nothing is released (no 'drain'),
+    // and the stall time of the full stages grows with the wall clock.
     let (source_drains, transform_drains) = (num(&m, "drains"), num(&t, "drains"));
+    let (source_stall, transform_stall) = (num(&m, "stalledMs"), num(&t, "stalledMs"));
     wait(50.0).await;
-    assert_eq!(num(&stage_metrics(&source), "drains"), source_drains);
-    assert_eq!(num(&stage_metrics(&transform), "drains"), transform_drains);
+    let (m2, t2) = (stage_metrics(&source), stage_metrics(&transform));
+    assert_eq!(num(&m2, "drains"), source_drains);
+    assert_eq!(num(&t2, "drains"), transform_drains);
+    assert!(
+        num(&m2, "stalledMs") - source_stall >= 45.0,
+        "{}",
+        num(&m2, "stalledMs")
+    );
+    assert!(
+        num(&t2, "stalledMs") - transform_stall >= 45.0,
+        "{}",
+        num(&t2, "stalledMs")
+    );
 
     stalled.resume();
     JsFuture::from(done).await.expect("the pipe completes");
@@ -149,6 +162,10 @@ async fn backpressure_bounds_the_source_exactly_and_resuming_loses_nothing() {
     // mark ('drain'), and the full source was pulled again.
     assert!(num(&stage_metrics(&transform), "drains") > transform_drains);
     assert!(num(&stage_metrics(&source), "drains") > source_drains);
+    // Done: the stall time stops growing.
+    let stall_total = num(&stage_metrics(&transform), "stalledMs");
+    wait(30.0).await;
+    assert_eq!(num(&stage_metrics(&transform), "stalledMs"), stall_total);
     assert_eq!(
         stalled.text(),
         counter_text(500).to_uppercase(),

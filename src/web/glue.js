@@ -12,31 +12,56 @@ function remember(stream, stage) {
   return stream;
 }
 
-// A counting strategy whose size() also counts the chunks queued: the only
-// place a writable side learns what waits in its queue. The count stays in JS
-// and Rust reads it only for a snapshot, so metrics cost no wasm call per chunk.
+// A stage's queue, counted in JS: chunks its writable side accepted
+// (strategy size()) and finished with, and from those the pauses and drains
+// and the time spent paused. Rust reads the object only for a snapshot, so
+// metrics cost no wasm call per chunk; a timestamp is taken only when the
+// queue fills or drains.
+function queueStats() {
+  return { accepted: 0, finished: 0, drains: 0, stalledMs: 0, fullSince: 0 };
+}
+
 function countingStrategy(queued, highWaterMark) {
   return {
     highWaterMark,
     size() {
       queued.accepted += 1;
+      if (!queued.fullSince && queued.accepted - queued.finished >= highWaterMark) queued.fullSince = performance.now();
       return 1;
     },
   };
 }
 
+// One chunk left the queue: a drain (Node's 'drain') when that took the
+// queue below its mark from at or above it.
+function finishOne(queued, highWaterMark) {
+  queued.finished += 1;
+  if (queued.fullSince && queued.accepted - queued.finished < highWaterMark) {
+    queued.stalledMs += performance.now() - queued.fullSince;
+    queued.fullSince = 0;
+    queued.drains += 1;
+  }
+}
+
 export function makeReadable(stage, highWaterMark) {
-  // Whether the queue was full (desiredSize ≤ 0) once the last pull's chunk
-  // was in: the next pull is then a drain. Read here, in JS, so that it costs
-  // no call from Rust per chunk.
-  let full = false;
+  // A source is paused from the moment its queue is full (desiredSize ≤ 0,
+  // Node: push() returned false) until the stream pulls again.
+  const stats = queueStats();
+  const resumed = () => {
+    if (stats.fullSince) {
+      stats.stalledMs += performance.now() - stats.fullSince;
+      stats.fullSince = 0;
+      stats.drains += 1;
+    }
+  };
   const source = {
-    start: (controller) => stage.start(controller),
+    start: (controller) => stage.start(controller, stats),
     pull: (controller) => {
+      resumed();
       const note = () => {
-        full = controller.desiredSize <= 0;
+        if (controller.desiredSize <= 0) stats.fullSince = performance.now();
       };
-      const pending = stage.pull(controller, full);
+      const pending = stage.pull(controller);
       if (pending === undefined) {
         note();
         return undefined;
@@ -49,10 +74,13 @@ export function makeReadable(stage, highWaterMark) {
 }
 
 export function makeTransform(stage, highWaterMark) {
-  const queued = { accepted: 0 };
+  const queued = queueStats();
   const transformer = {
     start: (controller) => stage.start(controller, queued),
-    transform: (chunk, controller) => stage.transform(chunk, controller, queued.accepted),
+    transform: (chunk, controller) => {
+      finishOne(queued, highWaterMark);
+      return stage.transform(chunk, controller);
+    },
     flush: (controller) => stage.flush(controller),
   };
   // The readable side's high-water mark is 0: the stage transforms a chunk
@@ -65,10 +93,18 @@ export function makeTransform(stage, highWaterMark) {
 }
 
 export function makeWritable(stage, highWaterMark) {
-  const queued = { accepted: 0 };
+  const queued = queueStats();
   const sink = {
     start: (controller) => stage.start(controller, queued),
-    write: (chunk) => stage.write(chunk, queued.accepted),
+    write: (chunk) => {
+      // A sink is done with a chunk when its write settles.
+      const pending = stage.write(chunk);
+      if (pending === undefined) {
+        finishOne(queued, highWaterMark);
+        return undefined;
+      }
+      return pending.then(() => finishOne(queued, highWaterMark));
+    },
     close: () => stage.close(),
     abort: (reason) => stage.abort(reason),
   };
@@ -153,7 +189,7 @@ function failOnce(state, report, stopWorkers, wake) {
 }
 
 export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark, inFlight) {
-  const queued = { accepted: 0 };
+  const queued = queueStats();
   let worker = null;
   let alive = false;
   const state = { out: null, failure: null };
@@ -229,7 +265,8 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         // A chunk that owns its whole buffer moves to the worker; a view
         // into a larger buffer is copied by structured clone.
         const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own, queued.accepted);
+        finishOne(queued, highWaterMark);
+        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own);
         worker.postMessage({ type: "chunk", seq: sent, chunk }, own ? [chunk.buffer] : []);
         sent += 1;
       },
@@ -261,7 +298,7 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
 // ---- Stages fanned out to a pool of Workers (core::pool decides) ----
 
 export function makePoolTransform(control, workerUrl, module, kind, options, workers, highWaterMark, faults) {
-  const queued = { accepted: 0 };
+  const queued = queueStats();
   const slots = [];
   // Chunks kept until their result is out, to run again if a worker dies.
   const payload = new Map();
@@ -341,7 +378,8 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         if (state.failure) throw state.failure;
         const [seq, i] = slot;
         payload.set(seq, chunk);
-        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), queued.accepted);
+        finishOne(queued, highWaterMark);
+        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0));
         // Structured clone copies the chunk: the original stays here, to
         // run again if this worker dies before it answers.
         send(i, seq);

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::ReadableStreamDefaultController;
 
 use crate::core::catalog::{Role, StageInfo};
+use crate::web::sys::performance_now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -27,9 +28,6 @@ pub struct Counters {
     pub bytes_in: u64,
     pub chunks_out: u64,
     pub bytes_out: u64,
-    /// Chunks the stage has finished with; of the chunks its writable side
-    /// accepted, the others are queued.
-    pub finished: u64,
     /// Records skipped as bad (tolerant mode).
     pub rejected: u64,
     /// For a stage in a Worker: chunks whose buffer moved there, chunks
@@ -40,10 +38,6 @@ pub struct Counters {
     /// Chunks a transform handled on the main thread (0 when it runs in
     /// Workers).
     pub main_thread_calls: u64,
-    /// Times the stage stopped pushing back: its writable queue fell below
-    /// the high-water mark (Node's 'drain'), or, for a source, it was pulled
-    /// again after its queue had filled. Each one follows one pause.
-    pub drains: u64,
     /// For a stage pinned to a Worker: chunks sent and not yet answered.
     pub worker_in_flight: u64,
 }
@@ -111,32 +105,27 @@ impl StageHandle {
         *self.queued.borrow_mut() = Some(queued);
     }
 
-    /// One chunk left the writable side's queue; a drain if the queue was
-    /// at its high-water mark before. `accepted` is the JS count of chunks
-    /// the strategy has taken, passed in by the glue so that this costs no
-    /// call back into JS; `None` reads it (for a write that ends later).
-    pub fn chunk_finished(&self, accepted: Option<f64>) {
-        let was_full = match accepted {
-            Some(accepted) => {
-                matches!(self.phase.get(), Phase::Idle | Phase::Running)
-                    && accepted - self.counters.borrow().finished as f64 >= self.high_water_mark
-            }
-            None => self.backpressured(),
-        };
-        let mut c = self.counters.borrow_mut();
-        c.finished += 1;
-        if was_full {
-            c.drains += 1;
-        }
+    /// A number from the JS queue counts (`accepted`, `finished`,
+    /// `drains`, `stalledMs`, `fullSince`); 0 before the stream started.
+    fn queued_count(&self, key: &str) -> f64 {
+        self.queued
+            .borrow()
+            .as_ref()
+            .and_then(|q| Reflect::get(q, &JsValue::from_str(key)).ok())
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
     }
 
-    /// A source was pulled; `was_full` when its queue had filled
-    /// (`desiredSize ≤ 0`, Node: push() returned false) after the last
-    /// pull's chunk, which the glue notes: this pull is then a drain.
-    pub fn source_pulled(&self, was_full: bool) {
-        if was_full {
-            self.counters.borrow_mut().drains += 1;
-        }
+    /// Milliseconds the stage has spent pushing back on its writer (for a
+    /// source: with a full queue, not pulled), the pause under way included.
+    pub fn stalled_ms(&self) -> f64 {
+        let since = self.queued_count("fullSince");
+        let open = if since > 0.0 && matches!(self.phase.get(), Phase::Idle | Phase::Running) {
+            performance_now() - since
+        } else {
+            0.0
+        };
+        self.queued_count("stalledMs") + open
     }
 
     /// Marks the stage as working, unless it already ended.
@@ -210,14 +199,7 @@ impl StageHandle {
             // An ended transform or sink holds nothing.
             Role::Transform | Role::Sink if ended => 0.0,
             Role::Transform | Role::Sink => {
-                let accepted = self
-                    .queued
-                    .borrow()
-                    .as_ref()
-                    .and_then(|q| Reflect::get(q, &JsValue::from_str("accepted")).ok())
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(0.0);
-                (accepted - self.counters.borrow().finished as f64).max(0.0)
+                (self.queued_count("accepted") - self.queued_count("finished")).max(0.0)
             }
         }
     }
@@ -260,7 +242,8 @@ impl StageHandle {
         put("chunksOut", num(c.chunks_out));
         put("bytesOut", num(c.bytes_out));
         put("rejected", num(c.rejected));
-        put("drains", num(c.drains));
+        put("drains", JsValue::from_f64(self.queued_count("drains")));
+        put("stalledMs", JsValue::from_f64(self.stalled_ms()));
         put("placement", JsValue::from_str(self.placement.get()));
         if self.info.role == Role::Transform {
             put("mainThreadCalls", num(c.main_thread_calls));

@@ -81,7 +81,7 @@ impl SinkStage {
     /// # Errors
     ///
     /// `collect` past its `maxBytes`: the stream errors, naming the offset.
-    pub fn write(&self, chunk: JsValue, accepted: f64) -> Result<JsValue, JsValue> {
+    pub fn write(&self, chunk: JsValue) -> Result<JsValue, JsValue> {
         self.handle.running();
         let bytes = ChunkBytes::of(&chunk);
         let len = bytes.len();
@@ -113,14 +113,10 @@ impl SinkStage {
             parts.push(&chunk);
         }
         if delay < MIN_DELAY_MS {
-            self.handle.chunk_finished(Some(accepted));
             return Ok(JsValue::UNDEFINED);
         }
-        let handle = Rc::clone(&self.handle);
         Ok(future_to_promise(async move {
             JsFuture::from(sleep(delay)).await?;
-            // More may have queued while it waited: read the count now.
-            handle.chunk_finished(None);
             Ok(JsValue::UNDEFINED)
         })
         .into())

@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
@@ -137,8 +137,9 @@ async fn open_body(url: String) -> Result<ReadableStreamDefaultReader, JsValue> 
 #[wasm_bindgen]
 impl SourceStage {
     /// Returns `undefined`, or a promise the stream waits for (`fetch`).
-    pub fn start(&self, controller: ReadableStreamDefaultController) -> JsValue {
+    pub fn start(&self, controller: ReadableStreamDefaultController, stats: Object) -> JsValue {
         self.inner.handle.set_source_controller(controller.clone());
+        self.inner.handle.set_queued_counter(stats);
         match &self.inner.producer {
             Producer::Fetch { url, .. } => {
                 let inner = Rc::clone(&self.inner);
@@ -168,14 +169,9 @@ impl SourceStage {
     /// # Errors
     ///
     /// Only if the controller refuses the chunk (the stream already closed).
-    pub fn pull(
-        &self,
-        controller: ReadableStreamDefaultController,
-        was_full: bool,
-    ) -> Result<JsValue, JsValue> {
+    pub fn pull(&self, controller: ReadableStreamDefaultController) -> Result<JsValue, JsValue> {
         let inner = &self.inner;
         inner.handle.running();
-        inner.handle.source_pulled(was_full);
         match &inner.producer {
             Producer::Generated(source) => {
                 match inner.generate(source) {

@@ -192,10 +192,8 @@ impl TransformStage {
         &self,
         chunk: JsValue,
         controller: TransformStreamDefaultController,
-        accepted: f64,
     ) -> Result<JsValue, JsValue> {
         self.handle.running();
-        self.handle.chunk_finished(Some(accepted));
         let index = {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;

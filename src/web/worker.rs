@@ -153,9 +153,8 @@ impl WorkerProxy {
 
     /// A chunk went to the worker: `transferred` when its buffer moved
     /// rather than being copied.
-    pub fn sent(&self, bytes: f64, transferred: bool, accepted: f64) {
+    pub fn sent(&self, bytes: f64, transferred: bool) {
         self.handle.running();
-        self.handle.chunk_finished(Some(accepted));
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
         c.worker_in_flight += 1;
@@ -272,9 +271,8 @@ impl PoolControl {
 
     /// A chunk went to a worker as a structured-clone copy (the original is
     /// kept to run again if that worker dies).
-    pub fn sent(&self, bytes: f64, accepted: f64) {
+    pub fn sent(&self, bytes: f64) {
         self.handle.running();
-        self.handle.chunk_finished(Some(accepted));
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
         c.bytes_in += bytes as u64;

@@ -89,12 +89,10 @@ export class LiveView {
     this.body.replaceChildren();
     this.flow.replaceChildren();
     this.report.replaceChildren();
-    this.previous = null;
     this.lastSample = null;
     this.rates = [];
     this.chunkRates = [];
     this.history = [];
-    this.stallMs = [];
     this.maxQueue = [];
     this.progress.value = 0;
     this.progress.parentElement.hidden = true;
@@ -112,12 +110,6 @@ export class LiveView {
     };
     snapshot.stages.forEach((s, i) => {
       this.maxQueue[i] = Math.max(this.maxQueue[i] ?? 0, s.queue);
-      // Stall time: how long the stage has been pushing back on its
-      // writer, sampled at the metrics cadence.
-      const before = this.previous?.stages[i];
-      if (before?.state === "backpressured" && this.previous) {
-        this.stallMs[i] = (this.stallMs[i] ?? 0) + (snapshot.elapsedMs - this.previous.elapsedMs);
-      }
     });
     if (snapshot.elapsedMs - prev.elapsedMs >= 100) {
       this.rates = throughputs(prev, snapshot);
@@ -130,7 +122,6 @@ export class LiveView {
       sampled = { bytes: this.rates, chunks: this.chunkRates };
       this.lastSample = snapshot;
     }
-    this.previous = snapshot;
     this.showProgress(snapshot);
     this.render(snapshot.stages);
     return sampled;
@@ -178,7 +169,8 @@ export class LiveView {
         cell(s.role === "source" ? "–" : formatCount(s.bytesIn), "bytes-in"),
         cell(s.role === "sink" ? "–" : formatCount(s.bytesOut), "bytes-out"),
         rate,
-        cell(formatMs(this.stallMs[i] ?? 0), "stall"),
+        // Measured by the stage: time it spent pushing back on its writer.
+        cell(formatMs(s.stalledMs ?? 0), "stall"),
       );
       if (s.error) tr.title = s.error;
       return tr;
