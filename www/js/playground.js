@@ -68,10 +68,10 @@ const TEMPLATE = `
         <table id="stages" class="stages">
           <thead>
             <tr>
-              <th scope="col">#</th><th scope="col">Stage</th><th scope="col">Where</th><th scope="col">State</th>
+              <th scope="col">Stage</th><th scope="col">Where</th><th scope="col">State</th>
               <th scope="col">Queue / HWM</th>
-              <th scope="col">Chunks in</th><th scope="col">Chunks out</th>
-              <th scope="col">Bytes in</th><th scope="col">Bytes out</th>
+              <th scope="col">Chunks in → out</th>
+              <th scope="col">Bytes in → out</th>
               <th scope="col">Throughput</th><th scope="col">Stalled</th>
             </tr>
           </thead>

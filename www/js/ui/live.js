@@ -48,6 +48,24 @@ function placement(s) {
   return td;
 }
 
+// The stage's kind, with its role small above it.
+function stageCell(s) {
+  const td = cell("", "stage-name");
+  td.append(el("small", "role", s.role), el("span", "", s.kind));
+  return td;
+}
+
+// "in → out" for chunks or bytes; a source has no input, a sink no output.
+function inOut(s, unit) {
+  const td = cell("", `${unit}`);
+  td.append(
+    el("span", `${unit}-in`, s.role === "source" ? "–" : formatCount(s[`${unit}In`])),
+    " → ",
+    el("span", `${unit}-out`, s.role === "sink" ? "–" : formatCount(s[`${unit}Out`])),
+  );
+  return td;
+}
+
 // A small canvas line of the last SPARK_POINTS throughput samples.
 function sparkline(values) {
   const canvas = el("canvas", "spark");
@@ -159,15 +177,12 @@ export class LiveView {
       const rate = cell("", "rate");
       rate.append(sparkline(this.history[i] ?? []), el("span", "", this.rateText(i)));
       tr.append(
-        cell(String(i)),
-        cell(`${s.role}: ${s.kind}`),
+        stageCell(s),
         placement(s),
         cell(s.state, `state ${s.state}`),
         queue,
-        cell(s.role === "source" ? "–" : formatCount(s.chunksIn), "chunks-in"),
-        cell(s.role === "sink" ? "–" : formatCount(s.chunksOut), "chunks-out"),
-        cell(s.role === "source" ? "–" : formatCount(s.bytesIn), "bytes-in"),
-        cell(s.role === "sink" ? "–" : formatCount(s.bytesOut), "bytes-out"),
+        inOut(s, "chunks"),
+        inOut(s, "bytes"),
         rate,
         // Measured by the stage: time it spent pushing back on its writer.
         cell(formatMs(s.stalledMs ?? 0), "stall"),
