@@ -422,6 +422,13 @@ test("embed.html restores a pipeline from its fragment, for iframes", async () =
   // Its share link opens the full page, not the iframe's host.
   await playground.locator("#share").click();
   assert.match(await playground.locator("#share-url").inputValue(), new RegExp(`^${suite.url}index\\.html#spec=`));
+  // An unknown or hostile preset name is named, as text, over the default.
+  const hostile = '<img src=x onerror="window.pwned=1">';
+  await page.goto(`${suite.url}embed.html?preset=${encodeURIComponent(hostile)}`);
+  await playground.locator("#status.error").waitFor();
+  assert.equal(await playground.locator("#status").textContent(), `The playground's pipeline could not be loaded: there is no preset "${hostile}". This is the default pipeline.`);
+  assert.equal(await playground.locator("img").count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
   // ?preset= with ?autorun runs it on load, as the attributes do.
   await page.goto(`${suite.url}embed.html?preset=csv-to-json&autorun&compact`);
   await playground.locator("#status", { hasText: "Done." }).waitFor();

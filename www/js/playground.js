@@ -139,7 +139,7 @@ export class Playground {
   async start() {
     const cat = await loadPipewright();
     this.catalog = cat;
-    const { spec, problem, preset } = this.startingPoint();
+    const { spec, problem, preset, from } = this.startingPoint();
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
     this.charts = new Charts(this.$("#timeline"), this.$("#memory"));
@@ -151,7 +151,7 @@ export class Playground {
     this.$("#run").disabled = false;
     this.$("#run-preset").disabled = !preset;
     const status = this.$("#status");
-    status.textContent = problem ? `The shared link could not be loaded: ${problem}. This is the default pipeline.` : "Ready.";
+    status.textContent = problem ? `${from} could not be loaded: ${problem}. This is the default pipeline.` : "Ready.";
     status.className = problem ? "error" : "";
     this.$(".pw").dataset.ready = "true";
     if (this.options.autorun) {
@@ -165,8 +165,11 @@ export class Playground {
   startingPoint() {
     let problem = null;
     let spec = null;
+    // What the message names: a link's fragment, or the embed's attributes.
+    let from = "The playground's pipeline";
     if (this.options.fragment) {
       const shared = specFromFragment(this.options.fragment);
+      if (shared.error || shared.spec) from = "The shared link";
       if (shared.error) problem = shared.error;
       if (shared.spec) spec = shared.spec;
     }
@@ -188,7 +191,7 @@ export class Playground {
         spec = null;
       }
     }
-    return { spec: spec ?? DEFAULT_SPEC, problem, preset };
+    return { spec: spec ?? DEFAULT_SPEC, problem, preset, from };
   }
 
   wire() {
