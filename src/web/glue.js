@@ -32,6 +32,12 @@ function countingStrategy(queued, highWaterMark) {
   };
 }
 
+// What the metrics count as a chunk's bytes: a string's length, a
+// buffer's byteLength, 0 for a record.
+function lengthOf(chunk) {
+  return typeof chunk === "string" ? chunk.length : (chunk?.byteLength ?? 0);
+}
+
 // One chunk left the queue: a drain (Node's 'drain') when that took the
 // queue below its mark from at or above it.
 function finishOne(queued, highWaterMark) {
@@ -213,7 +219,7 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
     let bytes = 0;
     try {
       for (const v of reply.out) {
-        bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
+        bytes += lengthOf(v);
         state.out.enqueue(v);
       }
     } catch {
@@ -266,7 +272,7 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         // into a larger buffer is copied by structured clone.
         const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
         finishOne(queued, highWaterMark);
-        proxy.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0), own);
+        proxy.sent(lengthOf(chunk), own);
         worker.postMessage({ type: "chunk", seq: sent, chunk }, own ? [chunk.buffer] : []);
         sent += 1;
       },
@@ -326,7 +332,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       payload.delete(seq);
       let bytes = 0;
       for (const v of r.out) {
-        bytes += typeof v === "string" ? v.length : (v?.byteLength ?? 0);
+        bytes += lengthOf(v);
         state.out.enqueue(v);
       }
       control.received(r.out.length, bytes);
@@ -379,7 +385,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         const [seq, i] = slot;
         payload.set(seq, chunk);
         finishOne(queued, highWaterMark);
-        control.sent(chunk?.byteLength ?? (typeof chunk === "string" ? chunk.length : 0));
+        control.sent(lengthOf(chunk));
         // Structured clone copies the chunk: the original stays here, to
         // run again if this worker dies before it answers.
         send(i, seq);

@@ -177,12 +177,7 @@ async function runGeneratedCode(code) {
   const { page, problems } = await watchedPage(suite.browser.context);
   await page.goto(`${suite.url}harness/harness.html`);
   const logged = page.waitForEvent("console", { predicate: (m) => m.type() === "log", timeout: 60_000 });
-  await page.evaluate((text) => {
-    const script = document.createElement("script");
-    script.type = "module";
-    script.textContent = text;
-    document.head.append(script);
-  }, code);
+  await page.addScriptTag({ type: "module", content: code });
   const value = await (await logged).args()[0].jsonValue();
   assert.deepEqual(problems, []);
   await page.close();

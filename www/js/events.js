@@ -2,8 +2,7 @@
 // each in Node's words beside the WHATWG streams' words. Free of the DOM.
 
 // What a stage's state change means, from the view of the stage's writer.
-function stateEvent(stage, from, to) {
-  const name = `${stage.role} ${stage.kind}`;
+function stateEvent(stage, name, from, to) {
   if (to === "backpressured") {
     return stage.role === "source"
       ? { kind: "backpressure", stage: name, node: "push() returned false: the source pauses", web: "desiredSize ≤ 0: pull() is not called" }
@@ -27,8 +26,7 @@ function stateEvent(stage, from, to) {
 
 // `n` drains since the last snapshot: each one ended a pause. Counted by
 // the stage itself, so none is missed between two snapshots.
-function drainEvent(stage, n) {
-  const name = `${stage.role} ${stage.kind}`;
+function drainEvent(stage, name, n) {
   const times = n === 1 ? "" : ` ×${n}`;
   return stage.role === "source"
     ? { kind: "drain", stage: name, node: `_read() called again after push() returned false${times}`, web: `pull() called again once desiredSize > 0${times}`, count: n }
@@ -36,8 +34,7 @@ function drainEvent(stage, n) {
 }
 
 // Worker events a pooled or pinned stage shows between two snapshots.
-function workerEvents(stage, before) {
-  const name = `${stage.role} ${stage.kind}`;
+function workerEvents(stage, name, before) {
   const out = [];
   const hadWorkers = before?.workers?.length ?? (before?.placement === "worker" ? 1 : 0);
   const nowWorkers = stage.workers?.length ?? (stage.placement === "worker" ? 1 : 0);
@@ -66,18 +63,19 @@ export function eventsBetween(previous, current) {
   current.stages.forEach((stage, i) => {
     const before = previous?.stages[i];
     const from = before?.state ?? "idle";
-    if (stage.placement && stage.placement !== "main") out.push(...workerEvents(stage, before));
+    const name = `${stage.role} ${stage.kind}`;
+    if (stage.placement && stage.placement !== "main") out.push(...workerEvents(stage, name, before));
     if (from !== stage.state) {
-      const e = stateEvent(stage, from, stage.state);
+      const e = stateEvent(stage, name, from, stage.state);
       if (e) out.push(e);
     }
     const drains = (stage.drains ?? 0) - (before?.drains ?? 0);
-    if (drains > 0) out.push(drainEvent(stage, drains));
+    if (drains > 0) out.push(drainEvent(stage, name, drains));
     if ((stage.rejected ?? 0) > (before?.rejected ?? 0)) {
       const n = stage.rejected - (before?.rejected ?? 0);
       out.push({
         kind: "skip",
-        stage: `${stage.role} ${stage.kind}`,
+        stage: name,
         node: `${n} bad record${n === 1 ? "" : "s"} skipped (${stage.rejected} so far)`,
         web: "transform() drops them; the stream goes on",
       });

@@ -11,7 +11,7 @@ import { DEFAULT_SPEC, downloadName, faultPath, shareFragment, specFromFragment 
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
 import { Charts } from "./ui/charts.js";
-import { LiveView } from "./ui/live.js";
+import { el, LiveView } from "./ui/live.js";
 import { startMeter } from "./ui/meter.js";
 
 // Our own static markup: no value from outside is ever part of it.
@@ -109,13 +109,6 @@ let ready = null;
 export function loadPipewright() {
   ready ??= init().then(() => catalog());
   return ready;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 export class Playground {
@@ -351,23 +344,27 @@ export class Playground {
     this.live.reset();
     this.live.downloadName = downloadName(spec, spec.source.file?.name);
     this.$("#events tbody").replaceChildren();
-    this.charts.reset([]);
+    this.charts.clear();
     this.charts.markStart();
     this.meter.startRun();
     let latest = null;
-    let previous = null;
     let frame = 0;
-    let charted = false;
+    // Charts are made with the first sample, when the stages are known.
+    const chart = (snapshot, rates) => {
+      if (!this.charts.timeline) this.charts.reset(snapshot.stages, this.units(spec));
+      if (rates) this.charts.add(snapshot, rates);
+      this.charts.draw();
+    };
     const paint = () => {
       frame = 0;
-      if (!latest) return;
-      const rates = this.live.update(latest);
-      if (!charted) {
-        this.charts.reset(latest.stages, this.units(spec));
-        charted = true;
+      chart(latest, this.live.update(latest));
+    };
+    // A snapshot that arrived after the last frame is drawn before the end.
+    const paintPending = () => {
+      if (frame) {
+        cancelAnimationFrame(frame);
+        paint();
       }
-      if (rates) this.charts.add(latest, rates);
-      this.charts.draw();
     };
     this.log([{ kind: "start", stage: "pipeline", node: "pipeline(source, …transforms, sink)", web: "source.pipeThrough(…).pipeTo(sink)", ms: 0 }]);
     let outcome;
@@ -377,30 +374,25 @@ export class Playground {
         onMetrics: (snapshot) => {
           // Every snapshot goes to the log, so no state change is missed;
           // the drawing waits for the next animation frame.
-          this.log(eventsBetween(previous, snapshot));
-          previous = snapshot;
+          this.log(eventsBetween(latest, snapshot));
           latest = snapshot;
           frame ||= requestAnimationFrame(paint);
         },
       });
-      cancelAnimationFrame(frame);
-      paint();
+      paintPending();
       const last = { elapsedMs: report.durationMs, stages: report.stages, wasmMemoryBytes: report.wasmMemoryBytes };
-      this.log(eventsBetween(previous, last));
+      this.log(eventsBetween(latest, last));
       this.live.finished(report);
       // The last point: the whole run's average, so even a short run draws.
-      this.charts.add(last, { bytes: this.live.rates, chunks: this.live.chunkRates });
-      this.charts.draw();
+      chart(last, { bytes: this.live.rates, chunks: this.live.chunkRates });
       this.setStatus("Done.");
       outcome = { report };
     } catch (error) {
-      cancelAnimationFrame(frame);
-      paint();
+      // The last snapshot, now drawn, shows where it stopped: which stage
+      // failed, and that the source was cancelled.
+      paintPending();
       const aborted = controller.signal.aborted;
       this.log([endEvent(error, aborted, latest?.elapsedMs ?? 0)]);
-      // The last snapshot shows where it stopped: which stage failed, and
-      // that the source was cancelled.
-      if (latest) this.live.render(latest.stages);
       this.live.failed(error, aborted);
       this.setStatus(aborted ? "Aborted." : "Failed.", !aborted);
       outcome = { error };

@@ -67,13 +67,21 @@ export class Charts {
     this.startHeap = jsHeapBytes();
   }
 
-  // `units[i]`: "bytes" or "chunks", what stage i's line shows.
-  reset(stages, units = []) {
+  // Removes the last run's charts.
+  clear() {
     this.timeline?.plot.destroy();
     this.memory?.plot.destroy();
+    this.timeline = null;
+    this.memory = null;
     this.timelineBox.replaceChildren();
     this.memoryBox.replaceChildren();
-    this.units = stages.map((_, i) => units[i] ?? "bytes");
+  }
+
+  // New charts for `stages`; `units[i]`: "bytes" or "chunks", what stage
+  // i's line shows.
+  reset(stages, units) {
+    this.clear();
+    this.units = units;
     const lines = stages.map((s, i) => ({ label: `${s.index} ${s.kind}`, scale: this.units[i] }));
     this.timeline = makeChart(this.timelineBox, "Throughput per stage", lines, RATE_SCALES);
     const mem = [{ label: "wasm memory", scale: "bytes" }];
@@ -85,7 +93,6 @@ export class Charts {
 
   // One sample: `rates` = { bytes, chunks } per second per stage.
   add(snapshot, rates) {
-    if (!this.timeline) this.reset(snapshot.stages);
     // Every line starts at zero when the run starts.
     if (this.timeline.data[0].length === 0 && snapshot.elapsedMs > 0) {
       const zero = rates.bytes.map(() => 0);

@@ -6,7 +6,8 @@ import { formatBytes, formatCount, formatRate, throughputs } from "../model.js";
 
 const SPARK_POINTS = 40;
 
-function el(tag, className, text) {
+// A new element with a class and text (always as text, never HTML).
+export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
