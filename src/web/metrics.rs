@@ -258,22 +258,15 @@ impl StageHandle {
                 .busy_ms
                 .iter()
                 .zip(&p.in_flight)
-                .map(|(busy, n)| {
-                    let w = Object::new();
-                    let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(*busy));
-                    let _ = Reflect::set(&w, &"inFlight".into(), &JsValue::from_f64(*n as f64));
-                    JsValue::from(w)
-                })
+                .map(|(busy, n)| worker_lane(*busy, *n as f64))
                 .collect();
             put("workers", workers.into());
             put("restarts", num(u64::from(p.restarts)));
             put("heldForOrderMax", num(p.held_max as u64));
         } else if self.placement.get() == "worker" {
             // A pinned stage is a pool of one, for the page's lanes.
-            let w = Object::new();
-            let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(c.worker_busy_ms));
-            let _ = Reflect::set(&w, &"inFlight".into(), &num(c.worker_in_flight));
-            put("workers", js_sys::Array::of1(&w).into());
+            let lane = worker_lane(c.worker_busy_ms, c.worker_in_flight as f64);
+            put("workers", js_sys::Array::of1(&lane).into());
         }
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));
@@ -299,6 +292,15 @@ impl StageHandle {
         }
         o.into()
     }
+}
+
+/// One worker's entry in a snapshot's `workers`.
+fn worker_lane(busy_ms: f64, in_flight: f64) -> JsValue {
+    let w = Object::new();
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(busy_ms));
+    let _ = Reflect::set(&w, &"inFlight".into(), &JsValue::from_f64(in_flight));
+    w.into()
 }
 
 /// A short text for whatever a stream was errored or cancelled with.
