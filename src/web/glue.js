@@ -7,6 +7,129 @@
 
 const stages = new WeakMap();
 
+// ---- What some engines lack, filled here so that users need not ----
+
+// WebKit has no async iteration of ReadableStream (Safari:
+// https://bugs.webkit.org/show_bug.cgi?id=194379), so `for await` over a
+// stream throws there. Every ReadableStream this package returns gets
+// `values()` and `[Symbol.asyncIterator]` as own properties where the
+// engine's prototype lacks them; the global prototype is left alone, since
+// this package runs inside other people's pages.
+const NATIVE_ITERATION = typeof ReadableStream.prototype[Symbol.asyncIterator] === "function";
+const ASYNC_ITERATOR_PROTOTYPE = Object.getPrototypeOf(Object.getPrototypeOf((async function* () {})()));
+
+// The WHATWG ReadableStream async iterator
+// (https://streams.spec.whatwg.org/#rs-asynciterator): next() reads, in
+// order even when called again before the last settled; the end or an error
+// releases the lock (an error is rethrown); return(), which `break` calls,
+// cancels the stream unless `preventCancel`.
+function streamIterator(readable, preventCancel) {
+  const reader = readable.getReader();
+  let finished = false;
+  let ongoing = null;
+  const step = async () => {
+    if (finished) return { value: undefined, done: true };
+    try {
+      const { value, done } = await reader.read();
+      if (done) {
+        finished = true;
+        reader.releaseLock();
+      }
+      return { value, done };
+    } catch (e) {
+      finished = true;
+      reader.releaseLock();
+      throw e;
+    }
+  };
+  const leave = async (value) => {
+    if (!finished) {
+      finished = true;
+      if (preventCancel) {
+        reader.releaseLock();
+      } else {
+        const cancelled = reader.cancel(value);
+        reader.releaseLock();
+        await cancelled;
+      }
+    }
+    return { value, done: true };
+  };
+  const queued = (f) => (ongoing = ongoing ? ongoing.then(f, f) : f());
+  const iterator = Object.create(ASYNC_ITERATOR_PROTOTYPE);
+  iterator.next = () => queued(step);
+  iterator.return = (value) => queued(() => leave(value));
+  return iterator;
+}
+
+function iterable(readable) {
+  if (NATIVE_ITERATION) return readable;
+  const values = function values(options = {}) {
+    return streamIterator(readable, Boolean(options?.preventCancel));
+  };
+  Object.defineProperty(readable, "values", { value: values, writable: true, configurable: true });
+  Object.defineProperty(readable, Symbol.asyncIterator, { value: values, writable: true, configurable: true });
+  return readable;
+}
+
+// A TransformStream whose readable side holds nothing: see makeTransform.
+const transformStream = (transformer, strategy) => new TransformStream(transformer, strategy, { highWaterMark: 0 });
+
+// Makes sure a stage that holds resources (Workers) hears of its stream's
+// end: `onEnd(reason)` runs when the readable side is cancelled or the
+// writable side aborted. The spec now tells the transformer (its cancel(),
+// whatwg/streams#1283), but none of the engines we test calls it: Chromium
+// 156, Firefox ESR 153 and WebKitGTK 2.50 each left it uncalled on a
+// readable cancel and on a writable abort (tests/e2e/engines.test.mjs
+// probes this). So the TransformStream's two sides are wrapped by a
+// ReadableStream and a WritableStream whose cancel and abort call `onEnd`
+// first, and set as own properties of the same TransformStream, which
+// pipeThrough and every caller read. The outer writable holds the queue,
+// counted by `strategy`; each of its writes is one transform() inside.
+function endsReach(transformer, strategy, onEnd) {
+  const inner = transformStream(transformer, { highWaterMark: 0 });
+  const reader = inner.readable.getReader();
+  const writer = inner.writable.getWriter();
+  // The inner sides settle when the outer ones do; their rejections are
+  // the outer streams' to report.
+  writer.closed.catch(() => {});
+  reader.closed.catch(() => {});
+  // Each outer side's underlying object holds the TransformStream, so that
+  // it (and its FinalizationRegistry entry, which ends the Workers) lives
+  // as long as either side is reachable: after pipeThrough, nothing else
+  // may hold it.
+  const readable = new ReadableStream(
+    {
+      stream: inner,
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        onEnd(reason);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream(
+    {
+      stream: inner,
+      write: (chunk) => writer.write(chunk),
+      close: () => writer.close(),
+      abort(reason) {
+        onEnd(reason);
+        return writer.abort(reason);
+      },
+    },
+    strategy,
+  );
+  Object.defineProperty(inner, "readable", { value: iterable(readable), configurable: true });
+  Object.defineProperty(inner, "writable", { value: writable, configurable: true });
+  return inner;
+}
+
 function remember(stream, stage) {
   stages.set(stream, stage);
   return stream;
@@ -76,7 +199,7 @@ export function makeReadable(stage, highWaterMark) {
     },
     cancel: (reason) => stage.cancel(reason),
   };
-  return remember(new ReadableStream(source, { highWaterMark }), stage);
+  return remember(iterable(new ReadableStream(source, { highWaterMark })), stage);
 }
 
 export function makeTransform(stage, highWaterMark) {
@@ -92,10 +215,9 @@ export function makeTransform(stage, highWaterMark) {
   // The readable side's high-water mark is 0: the stage transforms a chunk
   // only when downstream wants one, and the waiting happens on the writable
   // side, where highWaterMark applies.
-  return remember(
-    new TransformStream(transformer, countingStrategy(queued, highWaterMark), { highWaterMark: 0 }),
-    stage,
-  );
+  const stream = transformStream(transformer, countingStrategy(queued, highWaterMark));
+  iterable(stream.readable);
+  return remember(stream, stage);
 }
 
 export function makeWritable(stage, highWaterMark) {
@@ -235,7 +357,13 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
       state.out.terminate();
     }
   };
-  const stream = new TransformStream(
+  // However the stream ends, its worker ends: a cancel or abort reaches
+  // here through endsReach, a pipeline's end through retire().
+  const end = (reason) => {
+    if (alive) proxy.cancelled(reason ?? "cancelled");
+    stop();
+  };
+  const stream = endsReach(
     {
       async start(controller) {
         state.out = controller;
@@ -291,12 +419,9 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
       },
     },
     countingStrategy(queued, highWaterMark),
-    { highWaterMark: 0 },
+    end,
   );
-  retirers.set(stream, () => {
-    if (alive) proxy.cancelled("the pipeline ended");
-    stop();
-  });
+  retirers.set(stream, () => end("the pipeline ended"));
   collector.register(stream, stop);
   return remember(stream, proxy);
 }
@@ -309,7 +434,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
   // Chunks kept until their result is out, to run again if a worker dies.
   const payload = new Map();
   const results = new Map();
-  const state = { out: null, failure: null };
+  const state = { out: null, failure: null, ended: false };
   const { wake, changed } = wakeup();
 
   const kill = (slot) => {
@@ -331,9 +456,15 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       results.delete(seq);
       payload.delete(seq);
       let bytes = 0;
-      for (const v of r.out) {
-        bytes += lengthOf(v);
-        state.out.enqueue(v);
+      try {
+        for (const v of r.out) {
+          bytes += lengthOf(v);
+          state.out.enqueue(v);
+        }
+      } catch {
+        // The readable side has gone (cancelled, errored): nothing more to
+        // deliver, so the workers can stop.
+        return end("the readable side was cancelled");
       }
       control.received(r.out.length, bytes);
     }
@@ -370,7 +501,13 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
     slots[i].ready.then(() => again.forEach((seq) => send(i, seq)));
   };
 
-  const stream = new TransformStream(
+  const end = (reason) => {
+    if (slots.some((s) => s.alive)) control.cancelled(reason ?? "cancelled");
+    state.ended = true;
+    stopAll();
+    wake();
+  };
+  const stream = endsReach(
     {
       async start(controller) {
         state.out = controller;
@@ -380,8 +517,9 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       },
       async transform(chunk) {
         let slot;
-        while (!state.failure && !(slot = control.admit())) await changed();
+        while (!state.failure && !state.ended && !(slot = control.admit())) await changed();
         if (state.failure) throw state.failure;
+        if (state.ended) return;
         const [seq, i] = slot;
         payload.set(seq, chunk);
         finishOne(queued, highWaterMark);
@@ -391,19 +529,17 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         send(i, seq);
       },
       async flush() {
-        while (!state.failure && !control.idle()) await changed();
+        while (!state.failure && !state.ended && !control.idle()) await changed();
         if (state.failure) throw state.failure;
+        if (state.ended) return;
         control.done();
         stopAll();
       },
     },
     countingStrategy(queued, highWaterMark),
-    { highWaterMark: 0 },
+    end,
   );
-  retirers.set(stream, () => {
-    if (slots.some((s) => s.alive)) control.cancelled("the pipeline ended");
-    stopAll();
-  });
+  retirers.set(stream, () => end("the pipeline ended"));
   killers.set(stream, (k) => {
     const slot = slots[k];
     if (!slot?.alive) return false;
