@@ -7,15 +7,17 @@
 // (the builder folded, no charts or event log), `autorun`, and `fragment`
 // (a `#spec=…` to restore, as embed.html passes on). Each element renders in
 // its own shadow root, so several on a page keep their own ids, styles and
-// runs, and each fills the width of its container.
+// runs, and each fills the width of its container. The element is defined
+// before any of the playground loads (js/boot.js), so a reader whose browser
+// cannot load a part of it sees what failed, not an empty box.
 
-import { Playground } from "./js/playground.js";
+import { startPlayground } from "./js/boot.js";
 
 const here = new URL(".", import.meta.url);
 
 class PipewrightPlayground extends HTMLElement {
   connectedCallback() {
-    if (this.playground) return;
+    if (this.shadowRoot) return;
     const shadow = this.attachShadow({ mode: "open" });
     for (const sheet of ["vendor/uPlot.min.css", "css/style.css"]) {
       const link = document.createElement("link");
@@ -23,19 +25,28 @@ class PipewrightPlayground extends HTMLElement {
       link.href = new URL(sheet, here).href;
       shadow.append(link);
     }
-    this.playground = new Playground(shadow, {
-      preset: this.getAttribute("preset") ?? undefined,
-      spec: this.getAttribute("spec") ?? undefined,
-      fragment: this.getAttribute("fragment") ?? undefined,
-      compact: this.hasAttribute("compact"),
-      autorun: this.hasAttribute("autorun"),
-      shareBase: new URL("index.html", here).href,
-    });
-    this.playground.start().catch((error) => {
-      const status = shadow.querySelector("#status");
-      status.className = "error";
-      status.textContent = `Could not start: ${error.message ?? error}`;
-      console.error(error);
+    const loading = document.createElement("p");
+    loading.className = "boot";
+    loading.setAttribute("role", "status");
+    loading.textContent = "Loading the playground…";
+    shadow.append(loading);
+    startPlayground(
+      shadow,
+      {
+        preset: this.getAttribute("preset") ?? undefined,
+        spec: this.getAttribute("spec") ?? undefined,
+        fragment: this.getAttribute("fragment") ?? undefined,
+        compact: this.hasAttribute("compact"),
+        autorun: this.hasAttribute("autorun"),
+        shareBase: new URL("index.html", here).href,
+      },
+      loading,
+    ).then((playground) => {
+      if (!playground) return;
+      loading.remove();
+      this.playground = playground;
+      // For the startup benchmark: when each embed became usable.
+      performance.mark("pipewright-embed-ready");
     });
   }
 }

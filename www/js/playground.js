@@ -10,7 +10,7 @@ import { endEvent, eventsBetween } from "./events.js";
 import { DEFAULT_SPEC, downloadName, faultPath, shareFragment, specFromFragment } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
-import { Charts } from "./ui/charts.js";
+import { Charts, loadCharts } from "./ui/charts.js";
 import { el, LiveView } from "./ui/live.js";
 import { startMeter } from "./ui/meter.js";
 
@@ -130,12 +130,12 @@ export class Playground {
   }
 
   async start() {
-    const cat = await loadPipewright();
+    const [cat, uPlot] = await Promise.all([loadPipewright(), loadCharts()]);
     this.catalog = cat;
     const { spec, problem, preset, from } = this.startingPoint();
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
-    this.charts = new Charts(this.$("#timeline"), this.$("#memory"));
+    this.charts = new Charts(this.$("#timeline"), this.$("#memory"), uPlot);
     this.wire();
     const select = this.$("#preset");
     for (const p of PRESETS) select.append(new Option(p.title, p.id));

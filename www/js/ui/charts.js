@@ -3,8 +3,20 @@
 // sized to their container. Data arrives at the metrics cadence and is drawn
 // on the next animation frame.
 
-import uPlot from "../../vendor/uPlot.esm.js";
 import { formatBytes, formatCount } from "../model.js";
+
+// uPlot is loaded on its own, so that the rest of the playground works when
+// it cannot load: a missing vendor/ file, or a locale Intl rejects (uPlot
+// formats numbers in navigator.language as it loads, and WebKit reports
+// "C" when no locale is set). Resolves to uPlot, or to { error }.
+let uPlotLoad = null;
+export function loadCharts() {
+  uPlotLoad ??= import("../../vendor/uPlot.esm.js").then(
+    (m) => m.default,
+    (error) => ({ error }),
+  );
+  return uPlotLoad;
+}
 
 const COLOURS = ["#0b6e4f", "#b45309", "#1d4ed8", "#9333ea", "#be123c", "#0e7490", "#4d7c0f", "#a16207"];
 const MIB = 1024 * 1024;
@@ -18,7 +30,7 @@ function jsHeapBytes() {
 const tickLabels = (format) => (u, values) => values.map((v) => format(v));
 
 // `series`: [{ label, scale }]; `scales`: { name: { label, format } }.
-function makeChart(container, title, series, scales) {
+function makeChart(uPlot, container, title, series, scales) {
   const width = Math.max(200, container.clientWidth || 300);
   const names = Object.keys(scales).filter((name) => series.some((s) => s.scale === name));
   const opts = {
@@ -45,14 +57,45 @@ const RATE_SCALES = {
 };
 const MEMORY_SCALES = { bytes: { label: "memory", format: formatBytes } };
 
+// Without uPlot, each chart's box says why, and the charts stay empty.
+function unavailable(box, error) {
+  const note = document.createElement("p");
+  note.className = "chart-unavailable";
+  note.textContent = `Charts are unavailable: vendor/uPlot.esm.js could not be loaded (${error?.name ?? "Error"}: ${error?.message ?? error}). The table above has every figure.`;
+  box.replaceChildren(note);
+  box.dataset.unavailable = "true";
+}
+
 export class Charts {
-  constructor(timeline, memory) {
+  // `uPlot`: what loadCharts() resolved to.
+  constructor(timeline, memory, uPlot) {
     this.timelineBox = timeline;
     this.memoryBox = memory;
     this.timeline = null;
     this.memory = null;
+    this.uPlot = typeof uPlot === "function" ? uPlot : null;
+    this.error = this.uPlot ? null : uPlot?.error;
+    if (!this.uPlot) {
+      unavailable(timeline, this.error);
+      unavailable(memory, this.error);
+    }
     this.hasHeap = jsHeapBytes() !== null;
-    this.resize = new ResizeObserver(() => this.fit());
+    if (!this.hasHeap) {
+      // Said in place of the missing line, rather than an empty series.
+      const note = document.createElement("p");
+      note.className = "memory-note";
+      note.textContent = "This browser does not expose its JS heap (performance.memory is Chromium's alone): the chart shows wasm memory only.";
+      memory.parentElement.append(note);
+      memory.dataset.heap = "unavailable";
+    }
+    // Resized on the next frame, not inside the observer's callback: a
+    // chart's new size can move the layout again, and doing it in the
+    // callback ends in "ResizeObserver loop completed with undelivered
+    // notifications" (an error event on window) on narrow screens.
+    this.resize = new ResizeObserver(() => {
+      cancelAnimationFrame(this.fitFrame);
+      this.fitFrame = requestAnimationFrame(() => this.fit());
+    });
     this.resize.observe(timeline);
   }
 
@@ -69,6 +112,7 @@ export class Charts {
 
   // Removes the last run's charts.
   clear() {
+    if (!this.uPlot) return;
     this.timeline?.plot.destroy();
     this.memory?.plot.destroy();
     this.timeline = null;
@@ -80,19 +124,21 @@ export class Charts {
   // New charts for `stages`; `units[i]`: "bytes" or "chunks", what stage
   // i's line shows.
   reset(stages, units) {
+    if (!this.uPlot) return;
     this.clear();
     this.units = units;
     const lines = stages.map((s, i) => ({ label: `${s.index} ${s.kind}`, scale: this.units[i] }));
-    this.timeline = makeChart(this.timelineBox, "Throughput per stage", lines, RATE_SCALES);
+    this.timeline = makeChart(this.uPlot, this.timelineBox, "Throughput per stage", lines, RATE_SCALES);
     const mem = [{ label: "wasm memory", scale: "bytes" }];
     if (this.hasHeap) mem.push({ label: "JS heap", scale: "bytes" });
-    this.memory = makeChart(this.memoryBox, "Memory", mem, MEMORY_SCALES);
+    this.memory = makeChart(this.uPlot, this.memoryBox, "Memory", mem, MEMORY_SCALES);
     this.timelineBox.dataset.points = "0";
     this.memoryBox.dataset.points = "0";
   }
 
   // One sample: `rates` = { bytes, chunks } per second per stage.
   add(snapshot, rates) {
+    if (!this.timeline) return;
     // Every line starts at zero when the run starts.
     if (this.timeline.data[0].length === 0 && snapshot.elapsedMs > 0) {
       const zero = rates.bytes.map(() => 0);
@@ -124,6 +170,7 @@ export class Charts {
   }
 
   stop() {
+    cancelAnimationFrame(this.fitFrame);
     this.resize.disconnect();
   }
 }
