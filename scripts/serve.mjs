@@ -21,17 +21,23 @@ const TYPES = {
 };
 
 // Serves `roots` (URL prefix -> directory). Resolves to { server, url }.
-export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") } } = {}) {
+// For the tests only: `inject`, a script URL put first in every HTML page's
+// <head>, and `broken`, paths answered with 404 as if missing.
+export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, inject = null, broken = [] } = {}) {
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      if (broken.includes(path)) throw new Error("broken on purpose");
       const prefix = prefixes.find((p) => path.startsWith(p));
       const base = resolve(roots[prefix]);
       let file = normalize(join(base, path.slice(prefix.length)));
       if (file !== base && !file.startsWith(base + sep)) throw Object.assign(new Error("outside root"), { code: 403 });
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const body = await readFile(file);
+      let body = await readFile(file);
+      if (inject && extname(file) === ".html") {
+        body = Buffer.from(body.toString("utf8").replace(/<head>/i, `<head><script src="${inject}"></script>`));
+      }
       res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
       res.end(body);
     } catch (e) {

@@ -34,17 +34,33 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$wasm_pack_vers
     || cargo install wasm-pack --version "$wasm_pack_version"
 fi
 
-# Debian's Chromium and its driver, for browser tests and benchmarks. Never a
-# downloaded browser.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+# The three browser engines, all from Debian's packages, never a downloaded
+# browser: Chromium and its driver; Firefox ESR (geckodriver comes from
+# crates.io, below); WebKitGTK's WebKitWebDriver, which drives its
+# MiniBrowser, and Xvfb, since MiniBrowser has no headless switch.
+apt_missing=()
+command -v chromium >/dev/null || apt_missing+=(chromium)
+command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
+command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null || apt_missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null || apt_missing+=(xvfb)
+if [ "${#apt_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    need "chromium chromium-driver (apt)"
+    need "${apt_missing[*]} (apt)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
   else
-    say "chromium/chromedriver missing and not root: install the Debian packages chromium and chromium-driver"
+    say "missing and not root: install the Debian packages ${apt_missing[*]}"
     exit 1
   fi
+fi
+
+# geckodriver, for Firefox over WebDriver (wasm-pack test --firefox and the
+# end-to-end tests). Its lock file resolves on this registry mirror.
+geckodriver_version=0.37.1
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$geckodriver_version" ]; then
+  need "geckodriver $geckodriver_version"
+  cargo install --locked geckodriver --version "$geckodriver_version"
 fi
 
 # npm packages from package-lock.json (binaryen@132 provides wasm-opt).

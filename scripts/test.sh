@@ -14,9 +14,13 @@ cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 step "native tests (cargo test)"
 cargo test --quiet
-step "browser tests (wasm-pack test --headless --chrome)"
-wasm-pack test --headless --chrome
+step "browser tests in Chromium and Firefox ESR (wasm-pack test --headless --chrome --firefox)"
+wasm-pack test --headless --chrome --firefox
 step "build the package into www/pkg"
 bash scripts/build.sh >/dev/null 2>&1 || bash scripts/build.sh
-step "end-to-end and set-up tests (node --test)"
+step "end-to-end and set-up tests in Chromium, Firefox ESR and WebKitGTK (node --test)"
+# Each engine's tests record what they showed here, for the engine table.
+rm -rf test-results/engines
 node --test --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+step "the README's engine table against this run"
+node scripts/engine-table.mjs --check

@@ -1,69 +1,72 @@
-// Launches Debian's Chromium through playwright-core (no browser download),
-// with a fresh profile and the flags this machine needs: without the
-// background-networking flags Chromium keeps dialling out on a closed network.
-import { after, before } from "node:test";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// For a test file: each engine (PW_ENGINES picks them) as a describe()
+// block with its own server and browser session. See page.mjs for the page
+// API the tests use.
+import { after, before, describe } from "node:test";
+import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { repoRoot, startServer } from "../../scripts/serve.mjs";
+import { ENGINES, engineNames, launchEngine } from "./engines.mjs";
+import { Page, SHOTS } from "./page.mjs";
 
-export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export { Page, SHOTS };
 
-// Resolves to { context, close }; a persistent context so the profile is ours.
-export async function launch() {
-  const profile = await mkdtemp(join(tmpdir(), "pipewright-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless=new", ...FLAGS],
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+export const FACTS = join(SHOTS, "engines");
+
+async function recordFact(engine, key, value) {
+  await mkdir(FACTS, { recursive: true });
+  const file = join(FACTS, `${engine}.json`);
+  let facts = {};
+  try {
+    facts = JSON.parse(await readFile(file, "utf8"));
+  } catch {}
+  facts[key] = value;
+  await writeFile(file, `${JSON.stringify(facts, null, 2)}\n`);
 }
 
-// A page that records console errors and uncaught exceptions.
-export async function watchedPage(context) {
-  const page = await context.newPage();
-  const problems = [];
-  const logs = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console.error: ${m.text()}`);
-    logs.push(m.text());
-  });
-  page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
-  return { page, problems, logs };
-}
-
-// For a test file: serves www/ (and this folder as /harness/) and launches
-// Chromium before its tests, and stops both after. The returned object's
-// `url` and `browser` are set once the tests start.
-export function servedBrowser() {
-  const suite = { url: null, browser: null, server: null, shots: join(repoRoot, "test-results") };
-  before(async () => {
-    ({ server: suite.server, url: suite.url } = await startServer({
-      roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
-    }));
-    suite.browser = await launch();
-    await mkdir(suite.shots, { recursive: true });
-  });
-  after(async () => {
-    await suite.browser?.close();
-    suite.server?.close();
-  });
-  return suite;
+// For a test file: one describe() per engine (PW_ENGINES picks them), each
+// with the www/ server (and this folder as /harness/), the engine launched
+// before its tests and closed after. `body(suite)` declares the tests;
+// suite.url, suite.engine and suite.page are set once they run.
+export function eachEngine(body, { serverOptions = {} } = {}) {
+  for (const name of engineNames()) {
+    describe(ENGINES[name].title, () => {
+      const suite = { name, title: ENGINES[name].title, engine: ENGINES[name], url: null, session: null, page: null, server: null, shots: SHOTS };
+      // Paths the server answers with 404 while a test has them here.
+      suite.broken = [];
+      // A screenshot's path, with the engine in its name.
+      suite.shot = (file) => join(SHOTS, name === "chromium" ? file : file.replace(/\.png$/, `-${name}.png`));
+      // Notes `value` under `key` for this engine in
+      // test-results/engines/<engine>.json, from which scripts/engine-table.mjs
+      // writes the README's engine table. Tests call it after their
+      // assertions, so a failed test leaves its row empty.
+      suite.record = (key, value) => recordFact(name, key, value);
+      // Opens `path` in the engine's one window, at a viewport of 1280 × 1000
+      // unless told otherwise.
+      suite.open = async (path = "", { viewport = { width: 1280, height: 1000 } } = {}) => {
+        await suite.page.setViewportSize(viewport);
+        await suite.page.goto(suite.url + path);
+        return suite.page;
+      };
+      before(async () => {
+        ({ server: suite.server, url: suite.url } = await startServer({
+          roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
+          inject: "/harness/watch.js",
+          broken: suite.broken,
+          ...serverOptions,
+        }));
+        suite.session = await launchEngine(name);
+        suite.session.temporary = [];
+        const caps = await suite.session.driver.getCapabilities();
+        await suite.record("version", `${caps.get("browserVersion")}`);
+        suite.page = new Page(suite.session);
+        await mkdir(SHOTS, { recursive: true });
+      });
+      after(async () => {
+        for (const dir of suite.session?.temporary ?? []) await rm(dir, { force: true, recursive: true });
+        await suite.session?.close();
+        suite.server?.close();
+      });
+      body(suite);
+    });
+  }
 }
