@@ -128,10 +128,13 @@ function split(bytes, size) {
   return out;
 }
 
-// The whole output: bytes joined, or text (sha256's digest) joined.
+// The whole output: bytes joined, or text (sha256's digest) joined. A
+// reader loop, not for await: the peers' streams are the engine's own, and
+// WebKit's cannot be iterated.
 async function collect(readable) {
   const parts = [];
-  for await (const c of readable) parts.push(c);
+  const reader = readable.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
   if (parts.length > 0 && typeof parts[0] === "string") return parts.join("");
   const out = new Uint8Array(parts.reduce((n, p) => n + (p.length ?? 0), 0));
   let at = 0;

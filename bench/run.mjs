@@ -1,10 +1,21 @@
-// `npm run bench`: runs bench/index.html in headless Chromium, prints a table
-// and the wasm size, and writes JSON to bench/results/.
+// `npm run bench [-- --browser chromium|firefox|webkit]`: runs
+// bench/index.html in one engine (headless Chromium by default; Firefox ESR
+// headless; WebKitGTK's MiniBrowser under Xvfb), prints the tables and the
+// wasm size, and writes JSON to bench/results/. Every peer is measured in the
+// same engine and run, so ratios compare within an engine.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { repoRoot, startServer } from "../scripts/serve.mjs";
-import { launch } from "../tests/e2e/browser.mjs";
+import { ENGINES, launchEngine } from "../tests/e2e/engines.mjs";
+import { Page } from "../tests/e2e/page.mjs";
+
+const flag = process.argv.indexOf("--browser");
+const engineName = flag >= 0 ? process.argv[flag + 1] : "chromium";
+if (!ENGINES[engineName]) {
+  console.error(`--browser: no engine "${engineName}" (known: ${Object.keys(ENGINES).join(", ")})`);
+  process.exit(2);
+}
 
 const { server, url } = await startServer({
   roots: {
@@ -13,13 +24,16 @@ const { server, url } = await startServer({
     "/node_modules/": join(repoRoot, "node_modules"),
   },
 });
-const browser = await launch();
+const session = await launchEngine(engineName);
+// A whole bench run returns from one script call.
+await session.driver.manage().setTimeouts({ script: 3_600_000 });
 try {
-  const page = await browser.context.newPage();
-  page.on("pageerror", (e) => console.error("bench page:", e.message));
+  const page = new Page(session);
   await page.goto(`${url}bench/index.html`);
-  await page.waitForFunction(() => document.querySelector("#out").textContent === "ready");
-  const result = await page.evaluate(() => window.runBench());
+  await page.waitForFunction(() => document.querySelector("#out").textContent === "ready", undefined, { timeout: 60_000 });
+  // Run in the page's own realm (a module script), as a user's code runs.
+  const result = await page.runModule("return await window.runBench();", { timeout: 3_600_000 });
+  result.engine = { name: engineName, title: session.title, version: (await session.driver.getCapabilities()).get("browserVersion") };
 
   const wasm = await readFile(join(repoRoot, "www", "pkg", "pipewright_bg.wasm"));
   result.wasmBytes = wasm.length;
@@ -67,7 +81,7 @@ try {
       ),
     ].join("\n"),
   );
-  result.playground = await benchPlayground(browser.context, url);
+  result.playground = await benchPlayground(page, url);
   const pg = result.playground;
   console.log(
     [
@@ -84,45 +98,44 @@ try {
   console.log(
     `\nwasm: ${(result.wasmBytes / 1024).toFixed(1)} KiB raw, ${(result.wasmGzipBytes / 1024).toFixed(1)} KiB gzipped`,
   );
-  console.log(result.userAgent);
+  console.log(`${result.engine.title} ${result.engine.version}: ${result.userAgent}`);
   await mkdir(join(repoRoot, "bench", "results"), { recursive: true });
-  const file = join(repoRoot, "bench", "results", `bench-${result.date.replace(/[:.]/g, "-")}.json`);
+  const file = join(repoRoot, "bench", "results", `bench-${engineName}-${result.date.replace(/[:.]/g, "-")}.json`);
   await writeFile(file, JSON.stringify(result, null, 2));
   console.log(`written: ${file}`);
 } finally {
-  await browser.close();
+  await session.close();
   server.close();
 }
 
 // The page's own figures: how soon it is usable (Run enabled, from the
 // start of navigation, every file fetched again: the server sends no-store),
-// and what the live view costs a run, against runPipeline with no
-// onMetrics in the same page, alternating, medians of 7.
-async function benchPlayground(context, base) {
+// read from performance marks the page sets, and what the live view costs
+// a run, against runPipeline with no onMetrics in the same page,
+// alternating, medians of 7.
+async function benchPlayground(page, base) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const startup = [];
-  for (const [what, path, ready] of [
-    ["index.html: first usable (Run enabled)", "index.html", () => performance.getEntriesByName("pipewright-ready")[0]?.startTime],
-    [
-      "examples/docs.html: both embeds usable",
-      "examples/docs.html",
-      () => {
-        const all = [...document.querySelectorAll("pipewright-playground")].map((p) => p.shadowRoot?.querySelector(".pw[data-ready]"));
-        return all.every(Boolean) ? performance.now() : undefined;
-      },
-    ],
+  for (const [what, path, marks] of [
+    ["index.html: first usable (Run enabled)", "index.html", 1],
+    ["examples/docs.html: both embeds usable", "examples/docs.html", 2],
   ]) {
     const times = [];
     for (let i = 0; i < 7; i += 1) {
-      const page = await context.newPage();
+      await page.goto("about:blank");
       await page.goto(`${base}${path}`);
-      times.push(await (await page.waitForFunction(ready, null, { polling: 5 })).jsonValue());
-      await page.close();
+      const at = await page.waitForFunction(
+        (n) => {
+          const marks = performance.getEntriesByName(n === 1 ? "pipewright-ready" : "pipewright-embed-ready");
+          return marks.length >= n ? Math.max(...marks.map((m) => m.startTime)) : 0;
+        },
+        marks,
+      );
+      times.push(at);
     }
     startup.push({ what, median: median(times), worst: Math.max(...times), times });
   }
 
-  const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto(`${base}index.html`);
   await page.waitForFunction(() => performance.getEntriesByName("pipewright-ready").length > 0);
@@ -134,7 +147,8 @@ async function benchPlayground(context, base) {
       { source: { kind: "users", format: "ndjson", count: 100000 }, stages: [{ kind: "ndjson-parse" }, { kind: "ndjson-stringify" }], sink: { kind: "count" } },
     ],
   ]) {
-    const r = await page.evaluate(async (s) => {
+    const r = await page.runModule(
+      `const s = ${JSON.stringify(spec)};
       const { runPipeline } = await import("/pkg/pipewright.js");
       const app = document.querySelector("#app").playground;
       const withUi = [];
@@ -148,10 +162,10 @@ async function benchPlayground(context, base) {
         await runPipeline(s);
         alone.push(performance.now() - t);
       }
-      return { withUi, alone };
-    }, spec);
+      return { withUi, alone };`,
+      { timeout: 600_000 },
+    );
     overhead.push({ what, runs: r, withUi: median(r.withUi), alone: median(r.alone), ratio: median(r.withUi) / median(r.alone) });
   }
-  await page.close();
   return { startup, overhead };
 }
