@@ -347,6 +347,8 @@ export class Page {
       if (sh > h) {
         restore = { width: w, height: h };
         await this.setViewportSize({ width: w, height: Math.min(sh, 2300) });
+        // Two frames, so the grown window is painted before the shot.
+        await this.script("return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())))");
       }
     }
     await writeFile(path, Buffer.from(await this.driver.takeScreenshot(), "base64"));

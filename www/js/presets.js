@@ -22,7 +22,7 @@ export const PRESETS = [
     title: "No backpressure",
     text: [
       "The push source enqueues as fast as it can and ignores desiredSize, like a Node stream whose write() result is never checked.",
-      "Its queue runs far past its high-water mark of 1 and the memory chart climbs by the whole 16 MiB; the sink is as slow as in “Slow consumer”, whose memory stays flat.",
+      "Its queue runs far past its high-water mark of 1, holding the whole 16 MiB at once: where the browser shows its JS heap (Chromium), the memory chart climbs by that much. The sink is as slow as in “Slow consumer”, whose queues and memory stay flat.",
     ],
     spec: {
       source: { kind: "push", bytes: 16 << 20, chunkSize: 65536 },
