@@ -345,8 +345,9 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
         state.out.enqueue(v);
       }
     } catch {
-      // The readable side was cancelled (Chromium does not tell us): stop.
-      return stop();
+      // The readable side has gone (cancelled, errored): nothing more to
+      // deliver, so the worker can stop.
+      return end("the readable side was cancelled");
     }
     proxy.received(reply.out.length, bytes, reply.busyMs ?? 0, reply.seq !== -1);
     if (reply.report) proxy.report(reply.report);

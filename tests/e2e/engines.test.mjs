@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { eachEngine } from "./browser.mjs";
 
-// Deterministic text, built the same way here and in the page.
-const TEXT_SOURCE = `Array.from({ length: 3000 }, (_, i) => "line " + i + ": the quick brown fox jumps over the lazy dog\\n").join("")`;
-const TEXT = eval(TEXT_SOURCE);
+// Deterministic text, built by the same function here and in the page.
+const makeText = () => Array.from({ length: 3000 }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog\n`).join("");
+const TEXT = makeText();
 
 eachEngine((suite) => {
   // Runs `body` as a module in a fresh harness page with the package as
@@ -243,7 +243,7 @@ eachEngine((suite) => {
 
   test("main thread, pinned and pooled give the same bytes, equal to Node's own result", async () => {
     const r = await inPage(`async () => {
-      const input = () => { const t = bytes(${TEXT_SOURCE}); const parts = []; for (let i = 0; i < t.length; i += 4096) parts.push(t.slice(i, i + 4096)); return parts; };
+      const input = () => { const t = bytes((${makeText})()); const parts = []; for (let i = 0; i < t.length; i += 4096) parts.push(t.slice(i, i + 4096)); return parts; };
       const run = async (options) => {
         const out = [];
         const stream = sourceOf(input()).pipeThrough(pw.createTransform("uppercase", options.upper)).pipeThrough(pw.createTransform("base64-encode", options.b64));
