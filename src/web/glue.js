@@ -161,6 +161,23 @@ function lengthOf(chunk) {
   return typeof chunk === "string" ? chunk.length : (chunk?.byteLength ?? 0);
 }
 
+// Enqueues a Worker's output values; returns their bytes, or -1 when
+// the readable side has gone (cancelled, errored), in which case there is
+// nothing more to deliver and the stage's Workers can stop.
+const READABLE_GONE = "the readable side was cancelled";
+function deliver(controller, values) {
+  let bytes = 0;
+  try {
+    for (const v of values) {
+      bytes += lengthOf(v);
+      controller.enqueue(v);
+    }
+  } catch {
+    return -1;
+  }
+  return bytes;
+}
+
 // One chunk left the queue: a drain (Node's 'drain') when that took the
 // queue below its mark from at or above it.
 function finishOne(queued, highWaterMark) {
@@ -338,17 +355,8 @@ export function makeWorkerTransform(proxy, workerUrl, module, kind, options, hig
   // `inFlight` are sent before the first answer comes back.
   const onAnswer = (reply) => {
     if (state.failure) return;
-    let bytes = 0;
-    try {
-      for (const v of reply.out) {
-        bytes += lengthOf(v);
-        state.out.enqueue(v);
-      }
-    } catch {
-      // The readable side has gone (cancelled, errored): nothing more to
-      // deliver, so the worker can stop.
-      return end("the readable side was cancelled");
-    }
+    const bytes = deliver(state.out, reply.out);
+    if (bytes < 0) return end(READABLE_GONE);
     proxy.received(reply.out.length, bytes, reply.busyMs ?? 0, reply.seq !== -1);
     if (reply.report) proxy.report(reply.report);
     if (reply.error) return fail(remoteError(reply.error, kind));
@@ -456,17 +464,8 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       const r = results.get(seq);
       results.delete(seq);
       payload.delete(seq);
-      let bytes = 0;
-      try {
-        for (const v of r.out) {
-          bytes += lengthOf(v);
-          state.out.enqueue(v);
-        }
-      } catch {
-        // The readable side has gone (cancelled, errored): nothing more to
-        // deliver, so the workers can stop.
-        return end("the readable side was cancelled");
-      }
+      const bytes = deliver(state.out, r.out);
+      if (bytes < 0) return end(READABLE_GONE);
       control.received(r.out.length, bytes);
     }
     wake();
