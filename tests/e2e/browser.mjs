@@ -8,9 +8,7 @@ import { repoRoot, startServer } from "../../scripts/serve.mjs";
 import { ENGINES, engineNames, launchEngine } from "./engines.mjs";
 import { Page, SHOTS } from "./page.mjs";
 
-export { Page, SHOTS };
-
-export const FACTS = join(SHOTS, "engines");
+const FACTS = join(SHOTS, "engines");
 
 async function recordFact(engine, key, value) {
   await mkdir(FACTS, { recursive: true });
@@ -30,7 +28,7 @@ async function recordFact(engine, key, value) {
 export function eachEngine(body, { serverOptions = {} } = {}) {
   for (const name of engineNames()) {
     describe(ENGINES[name].title, () => {
-      const suite = { name, title: ENGINES[name].title, engine: ENGINES[name], url: null, session: null, page: null, server: null, shots: SHOTS };
+      const suite = { name, title: ENGINES[name].title, engine: ENGINES[name], url: null, session: null, page: null, server: null };
       // Paths the server answers with 404 while a test has them here.
       suite.broken = [];
       // A screenshot's path, with the engine in its name.

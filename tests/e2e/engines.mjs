@@ -14,7 +14,7 @@ import { Builder } from "selenium-webdriver";
 
 const firstExisting = (...paths) => paths.find((p) => p && existsSync(p)) ?? paths.at(-1);
 
-export const MINIBROWSER = process.env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+const MINIBROWSER = process.env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 
 // Chromium dials out on this closed network without the background-
 // networking flags; as root it needs --no-sandbox.
@@ -54,7 +54,6 @@ export const ENGINES = {
     // Pointer actions start an HTML drag session (dragstart … drop).
     pointerDrag: true,
     driver: () => process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver",
-    binary: () => process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: (port) => [`--port=${port}`],
     capabilities: ({ profile, downloads, width, height }) => ({
       browserName: "chrome",
@@ -69,7 +68,6 @@ export const ENGINES = {
     title: "Firefox ESR",
     pointerDrag: false,
     driver: () => process.env.GECKODRIVER ?? firstExisting(join(homedir(), ".cargo", "bin", "geckodriver"), "/usr/local/bin/geckodriver"),
-    binary: () => process.env.FIREFOX ?? "/usr/bin/firefox-esr",
     args: (port) => [`--port=${port}`, "--log=error"],
     capabilities: ({ profile, downloads, width, height }) => ({
       browserName: "firefox",
@@ -84,7 +82,6 @@ export const ENGINES = {
     title: "WebKitGTK",
     pointerDrag: false,
     driver: () => process.env.WEBKITWEBDRIVER ?? "/usr/bin/WebKitWebDriver",
-    binary: () => MINIBROWSER,
     args: (port) => [`--port=${port}`],
     display: true,
     capabilities: () => ({

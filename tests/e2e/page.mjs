@@ -23,6 +23,18 @@ const TIMEOUT = 30_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Calls `check` every 25 ms until it gives something truthy, which it
+// returns; past `timeout` ms, throws an Error with `failure()`'s words.
+async function poll(check, timeout, failure) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(failure());
+    await sleep(25);
+  }
+}
+
 // Runs in the page: the elements `chain` names. Each step is a CSS
 // selector, optionally with text the element must contain and which match
 // to keep; a step after the first looks inside the previous element's
@@ -95,12 +107,7 @@ export class Locator {
       visible: "(els) => els.length > 0 && visible(els[0])",
       hidden: "(els) => els.length === 0 || !visible(els[0])",
     }[state];
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      if (await this.#run(check)) return;
-      if (Date.now() > deadline) throw new Error(`${this.page.engine}: ${this} did not become ${state} within ${timeout} ms`);
-      await sleep(25);
-    }
+    await poll(() => this.#run(check), timeout, () => `${this.page.engine}: ${this} did not become ${state} within ${timeout} ms`);
   }
 
   // The first matching element as a WebElement, once it exists.
@@ -247,13 +254,7 @@ export class Page {
 
   // Polls `fn(arg)` in the page until it returns something truthy.
   async waitForFunction(fn, arg, { timeout = TIMEOUT } = {}) {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const value = await this.evaluate(fn, arg);
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`${this.engine}: waited ${timeout} ms for ${String(fn).slice(0, 120)}`);
-      await sleep(25);
-    }
+    return poll(() => this.evaluate(fn, arg), timeout, () => `${this.engine}: waited ${timeout} ms for ${String(fn).slice(0, 120)}`);
   }
 
   // What tests/e2e/watch.js recorded in this document.
@@ -276,15 +277,18 @@ export class Page {
   // Waits until a console.log line satisfies `predicate`; resolves to all
   // lines so far.
   async waitForLog(predicate, { timeout = TIMEOUT } = {}) {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const logs = await this.logs();
-      if (logs.some(predicate)) return logs;
-      const problems = await this.problems();
-      if (problems.length) throw new Error(`${this.engine}: while waiting for a log line: ${problems.join("; ")}`);
-      if (Date.now() > deadline) throw new Error(`${this.engine}: no such log line within ${timeout} ms; got ${JSON.stringify(logs)}`);
-      await sleep(25);
-    }
+    let logs = [];
+    return poll(
+      async () => {
+        logs = await this.logs();
+        if (logs.some(predicate)) return logs;
+        const problems = await this.problems();
+        if (problems.length) throw new Error(`${this.engine}: while waiting for a log line: ${problems.join("; ")}`);
+        return null;
+      },
+      timeout,
+      () => `${this.engine}: no such log line within ${timeout} ms; got ${JSON.stringify(logs)}`,
+    );
   }
 
   // Runs `content` as an inline module script, as a user's <script

@@ -63,7 +63,6 @@ function unavailable(box, error) {
   note.className = "chart-unavailable";
   note.textContent = `Charts are unavailable: vendor/uPlot.esm.js could not be loaded (${error?.name ?? "Error"}: ${error?.message ?? error}). The table above has every figure.`;
   box.replaceChildren(note);
-  box.dataset.unavailable = "true";
 }
 
 export class Charts {
@@ -74,10 +73,9 @@ export class Charts {
     this.timeline = null;
     this.memory = null;
     this.uPlot = typeof uPlot === "function" ? uPlot : null;
-    this.error = this.uPlot ? null : uPlot?.error;
     if (!this.uPlot) {
-      unavailable(timeline, this.error);
-      unavailable(memory, this.error);
+      unavailable(timeline, uPlot?.error);
+      unavailable(memory, uPlot?.error);
     }
     this.hasHeap = jsHeapBytes() !== null;
     if (!this.hasHeap) {
@@ -86,7 +84,6 @@ export class Charts {
       note.className = "memory-note";
       note.textContent = "This browser does not expose its JS heap (performance.memory is Chromium's alone): the chart shows wasm memory only.";
       memory.parentElement.append(note);
-      memory.dataset.heap = "unavailable";
     }
     // Resized on the next frame, not inside the observer's callback: a
     // chart's new size can move the layout again, and doing it in the
