@@ -58,9 +58,11 @@ eachEngine((suite) => {
   });
 
   test("metrics show the work ran in the worker, with buffers transferred", async () => {
+    // 1 MiB chunks, whose hashing takes whole milliseconds: Firefox's clock
+    // ticks in whole milliseconds here.
     const { result, problems } = await inPage(`async () => {
       const report = await pw.runPipeline({
-        source: { kind: "lorem", bytes: 1000000, chunkSize: 65536 },
+        source: { kind: "lorem", bytes: 16 * 1048576, chunkSize: 1048576 },
         stages: [{ kind: "sha256", worker: true }, { kind: "text-encode" }],
         sink: { kind: "count" },
       });
@@ -77,11 +79,14 @@ eachEngine((suite) => {
   });
 
   test("a pinned stage's one lane shows its chunks in flight, up to inFlight", async () => {
+    // 2 MiB chunks, so that each one keeps the worker busy for a
+    // measurable time: Firefox's performance.now() ticks in whole
+    // milliseconds here, and a tiny chunk's work reads as 0 ms.
     const { result, problems } = await inPage(`async () => {
       const seen = [];
       const report = await pw.runPipeline(
         {
-          source: { kind: "counter", count: 30, highWaterMark: 4 },
+          source: { kind: "lorem", bytes: 30 * 2097152, chunkSize: 2097152, highWaterMark: 4 },
           stages: [{ kind: "delay", ms: 20, worker: true, inFlight: 3, highWaterMark: 4 }],
           sink: { kind: "count", highWaterMark: 4 },
         },
