@@ -215,12 +215,13 @@ fn truncated_trailing_and_hostile_input() {
 fn an_empty_passphrase_is_refused() {
     let given = json!({ "passphrase": "" }).as_object().cloned().unwrap();
     let (info, o) = pipewright::core::catalog::resolve(
-        pipewright::core::catalog::Role::Transform,
+        pipewright::core::stage::Role::Transform,
         "encrypt",
         &given,
     )
     .unwrap();
-    let e = pipewright::core::catalog::build_transform(info.kind, &o, &mut common::fixed_random)
+    let e = info
+        .build_transform(&o, &mut common::fixed_random)
         .err()
         .unwrap();
     assert_eq!(

@@ -1,27 +1,60 @@
-// The page's DOM-free modules, under Node: download names, fault paths, the
+// The page's DOM-free modules, under Node, with the real catalogue (the
+// built package, loaded in Node): download names, the file source, the
 // event log's entries, the Code tab's text and the presets' shape. That the
 // generated code really runs, and that each preset runs, is in tests/e2e.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { test } from "node:test";
+import init, { catalog as readCatalog, validateSpec } from "../www/pkg/pipewright.js";
 import { generateCode } from "../www/js/codegen.js";
 import { endEvent, eventsBetween } from "../www/js/events.js";
-import { downloadName, faultPath } from "../www/js/model.js";
+import { downloadName, fileSource } from "../www/js/model.js";
 import { PRESETS } from "../www/js/presets.js";
+
+await init({ module_or_path: await readFile(new URL("../www/pkg/pipewright_bg.wasm", import.meta.url)) });
+const catalog = readCatalog();
 
 const spec = (source, stages, sink = { kind: "collect" }) => ({ source, stages, sink });
 
-test("a download is named after its source and what the transforms made of it", () => {
-  assert.equal(downloadName(spec({ kind: "lorem" }, [{ kind: "gzip" }])), "lorem.txt.gz");
-  assert.equal(downloadName(spec({ kind: "file" }, [{ kind: "gzip" }]), "report.pdf"), "report.pdf.gz");
-  assert.equal(downloadName(spec({ kind: "file" }, [{ kind: "gunzip" }]), "logs.txt.gz"), "logs.txt");
-  assert.equal(downloadName(spec({ kind: "users" }, [{ kind: "csv-to-ndjson" }, { kind: "gzip" }])), "users.ndjson.gz");
-  assert.equal(downloadName(spec({ kind: "file" }, [{ kind: "encrypt" }, { kind: "decrypt" }]), "a.bin"), "a.bin");
-  assert.equal(downloadName(spec({ kind: "random" }, [{ kind: "uppercase" }])), "random.bin");
+test("a download is named after its source and what the transforms made of it, from the catalogue", () => {
+  const name = (...args) => downloadName(catalog, ...args);
+  assert.equal(name(spec({ kind: "lorem" }, [{ kind: "gzip" }])), "lorem.txt.gz");
+  assert.equal(name(spec({ kind: "file" }, [{ kind: "gzip" }]), "report.pdf"), "report.pdf.gz");
+  assert.equal(name(spec({ kind: "file" }, [{ kind: "gunzip" }]), "logs.txt.gz"), "logs.txt");
+  assert.equal(name(spec({ kind: "users", format: "ndjson" }, [{ kind: "gzip" }])), "users.ndjson.gz");
+  assert.equal(name(spec({ kind: "users" }, [{ kind: "csv-to-ndjson" }, { kind: "gzip" }])), "users.ndjson.gz");
+  assert.equal(name(spec({ kind: "file" }, [{ kind: "encrypt" }, { kind: "decrypt" }]), "a.bin"), "a.bin");
+  assert.equal(name(spec({ kind: "random" }, [{ kind: "uppercase" }])), "random.bin");
+  assert.equal(name(spec({ kind: "file" }, [{ kind: "base64-encode" }])), "output.bin.b64", "a file source with no file yet");
 });
 
-test("a validation message's path is found, or null", () => {
-  assert.equal(faultPath("pipeline spec: `stages[1].count` (counter) must be ≥ 0"), "stages[1].count");
-  assert.equal(faultPath("something else"), null);
+test("the file source is the catalogue's source with a blob param", () => {
+  const { info, param } = fileSource(catalog);
+  assert.equal(info.role, "source");
+  assert.equal(info.params.find((p) => p.name === param).type, "blob");
+});
+
+test("a spec error carries the path of its field, for the page to mark", () => {
+  const fault = (s) => {
+    try {
+      validateSpec(s);
+    } catch (e) {
+      return { name: e.name, path: e.path };
+    }
+    return null;
+  };
+  assert.deepEqual(fault(spec({ kind: "counter" }, [{ kind: "uppercase" }, { kind: "gzip", level: 12 }])), { name: "RangeError", path: "stages[1].level" });
+  assert.deepEqual(fault(spec({ kind: "counter", count: -1 }, [])), { name: "RangeError", path: "source.count" });
+  assert.deepEqual(fault(spec({ kind: "counter" }, [{ kind: "nope" }])), { name: "TypeError", path: "stages[0].kind" });
+  assert.equal(fault(spec({ kind: "counter" }, [{ kind: "gzip" }])), null);
+});
+
+test("placement fields are the catalogue's placement group, the same on every transform", () => {
+  const transforms = catalog.filter((s) => s.role === "transform");
+  const names = (info) => info.params.filter((p) => p.group === "placement").map((p) => p.name);
+  assert.deepEqual(names(transforms[0]), ["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "jitterMs", "crashEvery"]);
+  for (const info of transforms) assert.deepEqual(names(info), names(transforms[0]), info.kind);
+  for (const info of catalog.filter((s) => s.role !== "transform")) assert.deepEqual(names(info), [], info.kind);
 });
 
 const stage = (over) => ({ role: "transform", kind: "uppercase", state: "flowing", queue: 0, highWaterMark: 4, drains: 0, rejected: 0, placement: "main", ...over });
@@ -68,7 +101,7 @@ test("the Code tab writes the factories and pipes of the pipeline", () => {
   assert.match(code, /const source = createSource\("counter", \{ count: 400 \}\);/);
   assert.match(code, /\.pipeThrough\(createTransform\("uppercase", \{ highWaterMark: 4 \}\)\)\n {4}\.pipeThrough\(createTransform\("hash-field", \{ "odd-key": 1 \}\)\)\n {4}\.pipeTo\(sink\);/);
   assert.match(code, /const sink = createSink\("throttle", \{ chunksPerSecond: 100 \}\);/);
-  const file = generateCode({ source: { kind: "file", chunkSize: 1024 }, stages: [], sink: { kind: "count" } });
+  const file = generateCode({ source: { kind: "file", chunkSize: 1024 }, stages: [], sink: { kind: "count" } }, "file");
   assert.match(file, /const source = createSource\("file", \{ chunkSize: 1024, file \}\);/);
   assert.match(file, /const file = /);
 });

@@ -94,3 +94,18 @@ proptest! {
         prop_assert!(p.idle());
     }
 }
+
+#[test]
+fn a_pinned_stage_is_a_pool_of_one_that_cannot_restart() {
+    let mut s = PoolScheduler::pinned(3);
+    assert_eq!(s.workers(), 1);
+    assert_eq!(s.admit(), Some((0, 0)));
+    assert_eq!(s.admit(), Some((1, 0)));
+    assert_eq!(s.admit(), Some((2, 0)));
+    assert_eq!(s.admit(), None, "three in flight at most");
+    assert_eq!(s.completed(0, 0), vec![0]);
+    let e = s
+        .crashed(0, "gzip", "boom")
+        .expect_err("no replay of a stateful stage");
+    assert_eq!(e.to_string(), "gzip: the worker failed: boom");
+}

@@ -4,8 +4,9 @@
 mod common;
 
 use common::{build, same_every_way};
-use pipewright::core::catalog::{self, Role};
+use pipewright::core::catalog;
 use pipewright::core::select::hash_value;
+use pipewright::core::stage::Role;
 use pipewright::core::{Driver, Error, OptionProblem};
 use serde_json::{json, Map, Value};
 
@@ -44,7 +45,8 @@ fn a_bad_regex_is_a_type_error_naming_the_option() {
     given.insert("pattern".into(), json!("(unclosed"));
     given.insert("mode".into(), json!("regex"));
     let (info, o) = catalog::resolve(Role::Transform, "filter", &given).unwrap();
-    let e = catalog::build_transform(info.kind, &o, &mut common::fixed_random)
+    let e = info
+        .build_transform(&o, &mut common::fixed_random)
         .err()
         .expect("bad regex");
     assert_eq!(e.option_problem(), Some(OptionProblem::Type));

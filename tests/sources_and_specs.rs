@@ -2,16 +2,21 @@
 //! validation and pipeline specs name what is wrong and where.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pipewright::core::catalog::{self, Role};
+use pipewright::core::catalog;
+use pipewright::core::options::Group;
 use pipewright::core::pipeline::PipelineSpec;
 use pipewright::core::source::{Counter, Source};
+use pipewright::core::stage::{Origin, Role};
 use pipewright::core::{Error, OptionProblem};
 use serde_json::{json, Map, Value};
 
 fn source(kind: &str, options: Value) -> Box<dyn Source> {
     let given: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
     let (info, o) = catalog::resolve(Role::Source, kind, &given).expect("valid options");
-    catalog::build_source(info.kind, &o)
+    match info.build_source(&o).expect("builds") {
+        Origin::Generated(s) => s,
+        _ => panic!("{kind} is not a generated source"),
+    }
 }
 
 /// All chunks of a source, and their sizes.
@@ -118,10 +123,12 @@ fn option_errors_name_the_stage_the_option_and_the_range() {
 #[test]
 fn defaults_fill_in() {
     let (_, o) = catalog::resolve(Role::Source, "lorem", &Map::new()).unwrap();
+    let all = o.to_json(&[Group::Stage, Group::Stream]);
     assert_eq!(
-        (o.u64("bytes"), o.u64("chunkSize"), o.u64("highWaterMark")),
-        (1 << 20, 65_536, 1)
+        (&all["bytes"], &all["chunkSize"], &all["highWaterMark"]),
+        (&json!(1 << 20), &json!(65_536), &json!(1))
     );
+    assert_eq!(o.high_water_mark(), 1.0);
 }
 
 fn spec_error(spec: Value) -> (String, String) {
@@ -141,8 +148,14 @@ fn a_valid_spec_parses_with_defaults() {
     .unwrap();
     let kinds: Vec<_> = spec.all().map(|s| s.kind()).collect();
     assert_eq!(kinds, ["lorem", "uppercase", "split-lines", "throttle"]);
-    assert_eq!(spec.stages[1].options.u64("maxLineBytes"), 80);
-    assert_eq!(spec.source.options.u64("chunkSize"), 65_536);
+    assert_eq!(
+        spec.stages[1].options.to_json(&[Group::Stage])["maxLineBytes"],
+        json!(80)
+    );
+    assert_eq!(
+        spec.source.options.to_json(&[Group::Stage])["chunkSize"],
+        json!(65_536)
+    );
 }
 
 #[test]

@@ -10,21 +10,15 @@ use base64::Engine;
 
 use crate::core::{Deferred, Error, Progress, Shape, Status, Transform};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub enum Variant {
+    #[serde(rename = "standard")]
     Standard,
+    #[serde(rename = "url")]
     UrlSafe,
 }
 
 impl Variant {
-    pub fn from_name(name: &str) -> Self {
-        if name == "url" {
-            Variant::UrlSafe
-        } else {
-            Variant::Standard
-        }
-    }
-
     fn engine(self) -> GeneralPurpose {
         let config = GeneralPurposeConfig::new()
             .with_encode_padding(self == Variant::Standard)
@@ -338,3 +332,50 @@ impl Transform for Base64Decoder {
         step(0, w, status)
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType::Bytes, Extension, StageDef};
+
+const VARIANT: ParamSpec = ParamSpec::choice(
+    "variant",
+    "standard",
+    &["standard", "url"],
+    "\"standard\": + and / with = padding; \"url\": - and _ without padding.",
+);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VariantOptions {
+    variant: Variant,
+}
+
+pub const BASE64_ENCODE: StageDef = StageDef {
+    kind: "base64-encode",
+    title: "Base64 encode",
+    summary: "Bytes to base64 text: standard (padded) or URL-safe (unpadded).",
+    params: &[VARIANT],
+    extension: Some(Extension {
+        add: ".b64",
+        strip: "",
+    }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let VariantOptions { variant } = o.typed()?;
+        Ok(Box::new(Base64Encoder::new(variant)))
+    })
+};
+
+pub const BASE64_DECODE: StageDef = StageDef {
+    kind: "base64-decode",
+    title: "Base64 decode",
+    summary: "Base64 text to bytes; whitespace is skipped, padding optional; a bad character is an error naming its offset.",
+    params: &[VARIANT],
+    extension: Some(Extension { add: "", strip: ".b64" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let VariantOptions { variant } = o.typed()?;
+        Ok(Box::new(Base64Decoder::new(variant)))
+    })
+};

@@ -11,7 +11,8 @@ use flate2::{
 use crate::core::{Deferred, Error, Progress, Shape, Status, Transform};
 
 /// A container format, named as `CompressionStream` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     Gzip,
     Deflate,
@@ -19,15 +20,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parses the `format` option (validated by the catalogue already).
-    pub fn from_name(name: &str) -> Format {
-        match name {
-            "gzip" => Format::Gzip,
-            "deflate-raw" => Format::DeflateRaw,
-            _ => Format::Deflate,
-        }
-    }
-
     fn what(self) -> &'static str {
         match self {
             Format::Gzip => "a gzip member",
@@ -338,3 +330,97 @@ impl Transform for Decoder {
         Ok(progress(0, 0, Status::Finished))
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType::Bytes, Extension, StageDef};
+
+const LEVEL: ParamSpec = ParamSpec::int(
+    "level",
+    6,
+    0,
+    9,
+    "0 stores, 1 is fastest, 9 compresses most.",
+);
+
+const DEFLATE_FORMAT: ParamSpec = ParamSpec::choice(
+    "format",
+    "deflate",
+    &["deflate", "deflate-raw"],
+    "\"deflate\" is zlib-wrapped, \"deflate-raw\" has no header: the CompressionStream formats.",
+);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GzipOptions {
+    level: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeflateOptions {
+    format: Format,
+    level: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InflateOptions {
+    format: Format,
+}
+
+pub const GZIP: StageDef = StageDef {
+    kind: "gzip",
+    title: "Gzip",
+    summary: "Compresses to gzip (zlib-rs), readable by DecompressionStream(\"gzip\") and gunzip.",
+    params: &[LEVEL],
+    cpu_bound: true,
+    extension: Some(Extension {
+        add: ".gz",
+        strip: "",
+    }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let GzipOptions { level } = o.typed()?;
+        Ok(Box::new(Encoder::new(o.kind(), Format::Gzip, level)))
+    })
+};
+
+pub const GUNZIP: StageDef = StageDef {
+    kind: "gunzip",
+    title: "Gunzip",
+    summary: "Decompresses gzip, several members in a row included; corrupt, truncated or trailing data is an error naming the byte offset.",
+    cpu_bound: true,
+    extension: Some(Extension { add: "", strip: ".gz" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        Ok(Box::new(Decoder::new(o.kind(), Format::Gzip)))
+    })
+};
+
+pub const DEFLATE: StageDef = StageDef {
+    kind: "deflate",
+    title: "Deflate",
+    summary: "Compresses to zlib-wrapped or raw deflate, as CompressionStream(\"deflate\" | \"deflate-raw\").",
+    params: &[DEFLATE_FORMAT, LEVEL],
+    cpu_bound: true,
+    extension: Some(Extension { add: ".deflate", strip: "" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let DeflateOptions { format, level } = o.typed()?;
+        Ok(Box::new(Encoder::new(o.kind(), format, level)))
+    })
+};
+
+pub const INFLATE: StageDef = StageDef {
+    kind: "inflate",
+    title: "Inflate",
+    summary: "Decompresses zlib-wrapped or raw deflate; corrupt, truncated or trailing data is an error naming the byte offset.",
+    params: &[DEFLATE_FORMAT],
+    cpu_bound: true,
+    extension: Some(Extension { add: "", strip: ".deflate" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let InflateOptions { format } = o.typed()?;
+        Ok(Box::new(Decoder::new(o.kind(), format)))
+    })
+};

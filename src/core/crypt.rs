@@ -389,3 +389,60 @@ impl Transform for Decrypt {
         })
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType::Bytes, Extension, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EncryptOptions {
+    passphrase: String,
+    iterations: u32,
+    frame_size: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DecryptOptions {
+    passphrase: String,
+}
+
+pub const ENCRYPT: StageDef = StageDef {
+    kind: "encrypt",
+    title: "Encrypt (AES-GCM)",
+    summary: "AES-256-GCM with a key from the passphrase (PBKDF2-SHA256); output is a header and authenticated frames that decrypt reads.",
+    params: &[
+        ParamSpec::string("passphrase", "", "The secret. Anyone with it can decrypt."),
+        ParamSpec::int("iterations", 100_000, 1_000, 10_000_000, "PBKDF2 rounds: slower to derive, harder to guess."),
+        ParamSpec::int("frameSize", 65_536, 1, 16 << 20, "Plaintext bytes per authenticated frame."),
+    ],
+    cpu_bound: true,
+    extension: Some(Extension { add: ".enc", strip: "" }),
+    example: r#"{"passphrase": "correct horse battery staple"}"#,
+    ..StageDef::transform(Bytes, Bytes, |o, random| {
+        let e: EncryptOptions = o.typed()?;
+        Ok(Box::new(Encrypt::new(
+            &e.passphrase,
+            e.iterations,
+            usize::try_from(e.frame_size).unwrap_or(usize::MAX),
+            random,
+        )?))
+    })
+};
+
+pub const DECRYPT: StageDef = StageDef {
+    kind: "decrypt",
+    title: "Decrypt (AES-GCM)",
+    summary: "Reads what encrypt wrote; a wrong passphrase or an altered, missing or extra frame is an error naming the frame.",
+    params: &[ParamSpec::string("passphrase", "", "The secret used to encrypt.")],
+    cpu_bound: true,
+    extension: Some(Extension { add: "", strip: ".enc" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let DecryptOptions { passphrase } = o.typed()?;
+        Ok(Box::new(Decrypt::new(&passphrase)))
+    })
+};

@@ -301,3 +301,40 @@ impl Transform for CsvToNdjson {
         self.rejected
     }
 }
+
+// ---- Catalogue definition ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::records::MAX_ERRORS;
+use crate::core::stage::{DataType::Bytes, Extension, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CsvOptions {
+    delimiter: String,
+    max_record_bytes: u64,
+    max_errors: u64,
+}
+
+pub const CSV_TO_NDJSON: StageDef = StageDef {
+    kind: "csv-to-ndjson",
+    title: "CSV to NDJSON",
+    summary: "CSV with a header row in, one JSON object per record out (keys from the header); quoted fields may hold delimiters, newlines and doubled quotes.",
+    params: &[
+        ParamSpec::choice("delimiter", ",", &[",", ";", "\t", "|"], "The field separator."),
+        ParamSpec::int("maxRecordBytes", 1 << 20, 16, 1 << 30, "The largest record allowed, in bytes."),
+        MAX_ERRORS,
+    ],
+    extension: Some(Extension { add: ".ndjson", strip: ".csv" }),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let c: CsvOptions = o.typed()?;
+        Ok(Box::new(CsvToNdjson::new(
+            // One of the single-byte choices.
+            c.delimiter.bytes().next().unwrap_or(b','),
+            usize::try_from(c.max_record_bytes).unwrap_or(usize::MAX),
+            c.max_errors,
+        )))
+    })
+};

@@ -75,3 +75,18 @@ impl Transform for Sha256Digest {
         self.hex.clone()
     }
 }
+
+// ---- Catalogue definition ----
+
+use crate::core::stage::{DataType, StageDef, View};
+
+pub const SHA256: StageDef = StageDef {
+    kind: "sha256",
+    title: "SHA-256",
+    summary: "The hex SHA-256 of the whole stream, emitted at the end as one string and shown in the stage's metrics.",
+    cpu_bound: true,
+    view: Some(View::Value),
+    ..StageDef::transform(DataType::Bytes, DataType::Text, |_, _| {
+        Ok(Box::new(Sha256Digest::new()))
+    })
+};

@@ -118,6 +118,10 @@ pub enum Error {
         why: String,
     },
 
+    /// A stage pinned to one Worker lost it: its state went with it.
+    #[error("{stage}: the worker failed: {why}")]
+    WorkerFailed { stage: &'static str, why: String },
+
     /// A chunk of a type the stage cannot take (for example a number where
     /// bytes are expected).
     #[error("{stage}: chunk {chunk} is {found}; expected {expected}")]
@@ -142,7 +146,8 @@ impl Error {
             | Error::LimitExceeded { stage, .. }
             | Error::BadRecord { stage, .. }
             | Error::TooManyBadRecords { stage, .. }
-            | Error::WorkersFailed { stage, .. } => Some(stage),
+            | Error::WorkersFailed { stage, .. }
+            | Error::WorkerFailed { stage, .. } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }

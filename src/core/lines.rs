@@ -213,3 +213,33 @@ impl Transform for LineSplitter {
         })
     }
 }
+
+// ---- Catalogue definition ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SplitOptions {
+    max_line_bytes: u64,
+}
+
+pub const SPLIT_LINES: StageDef = StageDef {
+    kind: "split-lines",
+    title: "Split lines",
+    summary: "One string per line, without its LF or CRLF; a last line without a newline counts.",
+    params: &[ParamSpec::int(
+        "maxLineBytes",
+        1 << 20,
+        1,
+        1 << 30,
+        "The longest line allowed, in bytes; a longer one is an error naming its line number.",
+    )],
+    ..StageDef::transform(DataType::Bytes, DataType::Text, |o, _| {
+        let SplitOptions { max_line_bytes } = o.typed()?;
+        Ok(Box::new(LineSplitter::new(max_line_bytes)))
+    })
+};

@@ -64,3 +64,46 @@ impl Transform for NdjsonStringify {
         Ok(Progress::FINISHED)
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::records::MAX_ERRORS;
+use crate::core::stage::{DataType, Extension, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ParseOptions {
+    max_line_bytes: u64,
+    max_errors: u64,
+}
+
+pub const NDJSON_PARSE: StageDef = StageDef {
+    kind: "ndjson-parse",
+    title: "NDJSON parse",
+    summary: "One JSON value per line in, one record (a JS value) out: object mode. Blank lines are skipped.",
+    params: &[
+        ParamSpec::int("maxLineBytes", 1 << 20, 1, 1 << 30, "The longest line allowed, in bytes."),
+        MAX_ERRORS,
+    ],
+    ..StageDef::transform(DataType::Bytes, DataType::Records, |o, _| {
+        let p: ParseOptions = o.typed()?;
+        Ok(Box::new(ndjson_parse(p.max_line_bytes, p.max_errors)))
+    })
+};
+
+pub const NDJSON_STRINGIFY: StageDef = StageDef {
+    kind: "ndjson-stringify",
+    title: "NDJSON stringify",
+    summary: "Records in, one line of JSON each out.",
+    poolable: true,
+    extension: Some(Extension {
+        add: ".ndjson",
+        strip: ".ndjson",
+    }),
+    ..StageDef::transform(DataType::Records, DataType::Bytes, |o, _| {
+        Ok(Box::new(NdjsonStringify::named(o.kind())))
+    })
+};

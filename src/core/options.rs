@@ -1,13 +1,15 @@
-//! Option validation, driven by the catalogue's parameter specs, so the
-//! factories, the pipeline spec and the page all apply the same rules and
-//! use the same words.
+//! Options: the parameter specs a stage declares, and their validation, so
+//! the factories, the pipeline spec and the page all apply the same rules
+//! and use the same words. A builder reads its options once, as a typed
+//! struct ([`Options::typed`]): a field that is not a parameter of the stage
+//! is an error, never a silent 0.
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::core::catalog::StageInfo;
 use crate::core::{Error, OptionProblem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,6 +23,21 @@ pub enum ParamType {
     /// A `Blob`/`File`, supplied and checked by the web glue (JSON cannot
     /// carry one); core validation leaves it alone.
     Blob,
+}
+
+/// The one parameter every stage has, in the stream group.
+pub const HIGH_WATER_MARK: &str = "highWaterMark";
+
+/// Whose a parameter is: the stage's own (its builder reads them), the
+/// stream's (`highWaterMark`), or where a transform runs (`worker`,
+/// `pool`, …, read by [`crate::core::placement`]). The page folds the
+/// placement group away under its own heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    Stage,
+    Stream,
+    Placement,
 }
 
 /// A parameter's default, as the catalogue shows it.
@@ -60,6 +77,7 @@ pub struct ParamSpec {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub choices: &'static [&'static str],
     pub help: &'static str,
+    pub group: Group,
 }
 
 impl ParamSpec {
@@ -79,6 +97,7 @@ impl ParamSpec {
             max: Some(max as f64),
             choices: &[],
             help,
+            group: Group::Stage,
         }
     }
 
@@ -98,6 +117,7 @@ impl ParamSpec {
             max: Some(max),
             choices: &[],
             help,
+            group: Group::Stage,
         }
     }
 
@@ -111,6 +131,7 @@ impl ParamSpec {
             max: None,
             choices: &[],
             help,
+            group: Group::Stage,
         }
     }
 
@@ -124,6 +145,7 @@ impl ParamSpec {
             max: None,
             choices: &[],
             help,
+            group: Group::Stage,
         }
     }
 
@@ -142,7 +164,27 @@ impl ParamSpec {
             max: None,
             choices,
             help,
+            group: Group::Stage,
         }
+    }
+
+    /// A boolean.
+    pub const fn boolean(name: &'static str, default: bool, help: &'static str) -> Self {
+        ParamSpec {
+            name,
+            ty: ParamType::Boolean,
+            default: ParamDefault::Bool(default),
+            min: None,
+            max: None,
+            choices: &[],
+            help,
+            group: Group::Stage,
+        }
+    }
+
+    /// The same parameter in another group.
+    pub const fn in_group(self, group: Group) -> Self {
+        ParamSpec { group, ..self }
     }
 
     fn range_text(&self) -> String {
@@ -236,23 +278,28 @@ fn shown(value: &Value) -> String {
 /// Validated options with every default filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
-    values: BTreeMap<&'static str, Value>,
+    kind: &'static str,
+    values: BTreeMap<&'static str, (Group, Value)>,
 }
 
 impl Options {
-    /// Validates `given` against the stage's parameters.
+    /// Validates `given` against the parameters `params` of stage `kind`.
     ///
     /// # Errors
     ///
     /// An unknown option (`TypeError`), a value of the wrong type
     /// (`TypeError`) or out of range (`RangeError`), naming the stage, the
     /// option and what is accepted.
-    pub fn resolve(info: &StageInfo, given: &Map<String, Value>) -> Result<Self, Error> {
+    pub fn resolve(
+        kind: &'static str,
+        params: &[ParamSpec],
+        given: &Map<String, Value>,
+    ) -> Result<Self, Error> {
         for (key, value) in given {
-            let Some(param) = info.params.iter().find(|p| p.name == key) else {
-                let accepted: Vec<_> = info.params.iter().map(|p| p.name).collect();
+            let Some(param) = params.iter().find(|p| p.name == key) else {
+                let accepted: Vec<_> = params.iter().map(|p| p.name).collect();
                 return Err(Error::BadOption {
-                    stage: info.kind.to_string(),
+                    stage: kind.to_string(),
                     option: key.clone(),
                     message: format!(
                         "is not an option of this stage; accepted: {}",
@@ -261,54 +308,79 @@ impl Options {
                     problem: OptionProblem::Type,
                 });
             };
-            param.check(info.kind, value)?;
+            param.check(kind, value)?;
         }
-        let values = info
-            .params
+        let values = params
             .iter()
             .map(|p| {
-                (
-                    p.name,
-                    given
-                        .get(p.name)
-                        .cloned()
-                        .unwrap_or_else(|| p.default.to_value()),
-                )
+                let value = match given.get(p.name) {
+                    // A whole number given as `1000.0` reads as the integer
+                    // it is, so a typed `u64` field takes it.
+                    Some(v) if p.ty == ParamType::Integer => v
+                        .as_f64()
+                        .map_or_else(|| v.clone(), |n| Value::from(n as u64)),
+                    Some(v) => v.clone(),
+                    None => p.default.to_value(),
+                };
+                (p.name, (p.group, value))
             })
             .collect();
-        Ok(Options { values })
+        Ok(Options { kind, values })
     }
 
-    /// An integer option. Validation guarantees a whole number in range; a
-    /// name that is not a parameter of the stage reads as 0.
-    pub fn u64(&self, name: &str) -> u64 {
+    /// The stage these options belong to.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The options of `group` as the typed struct `T`, which should deny
+    /// unknown fields: then a field misspelt in `T`, or a parameter `T`
+    /// forgot, is an error here (and in the test that builds every stage),
+    /// never a value read as 0.
+    ///
+    /// # Errors
+    ///
+    /// `T` does not match the stage's parameters of that group.
+    pub fn group<T: DeserializeOwned>(&self, group: Group) -> Result<T, Error> {
+        let map: Map<String, Value> = self
+            .values
+            .iter()
+            .filter(|(_, (g, _))| *g == group)
+            .map(|(k, (_, v))| (k.to_string(), v.clone()))
+            .collect();
+        serde_json::from_value(Value::Object(map)).map_err(|e| Error::BadOption {
+            stage: self.kind.to_string(),
+            option: "options".to_string(),
+            message: format!("do not match what the stage reads: {e}"),
+            problem: OptionProblem::Type,
+        })
+    }
+
+    /// The stage's own options as its typed struct.
+    ///
+    /// # Errors
+    ///
+    /// As [`Options::group`].
+    pub fn typed<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        self.group(Group::Stage)
+    }
+
+    /// `highWaterMark`, which every stage has.
+    pub fn high_water_mark(&self) -> f64 {
         self.values
-            .get(name)
-            .and_then(Value::as_f64)
-            .map_or(0, |n| n as u64)
+            .get(HIGH_WATER_MARK)
+            .and_then(|(_, v)| v.as_f64())
+            .unwrap_or(1.0)
     }
 
-    pub fn f64(&self, name: &str) -> f64 {
-        self.values.get(name).and_then(Value::as_f64).unwrap_or(0.0)
-    }
-
-    pub fn bool(&self, name: &str) -> bool {
-        self.values
-            .get(name)
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    }
-
-    pub fn str(&self, name: &str) -> &str {
-        self.values.get(name).and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// The options as JSON, for reports.
-    pub fn to_json(&self) -> Value {
+    /// The options as JSON, for reports and for a Worker, which resolves
+    /// them again: only those of `groups`.
+    pub fn to_json(&self, groups: &[Group]) -> Value {
         Value::Object(
             self.values
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .filter(|(_, (g, _))| groups.contains(g))
+                .map(|(k, (_, v))| (k.to_string(), v.clone()))
                 .collect(),
         )
     }

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::core::catalog::{self, DataType, Role, StageInfo};
+use crate::core::catalog;
 use crate::core::options::Options;
+use crate::core::stage::{DataType, Role, StageInfo};
 use crate::core::{Error, OptionProblem};
 
 /// One validated stage of a spec.

@@ -20,6 +20,8 @@ pub struct PoolScheduler {
     done: BTreeSet<u64>,
     restarts: u32,
     max_restarts: u32,
+    /// One Worker that holds the stage's state: a crash cannot be replayed.
+    pinned: bool,
 }
 
 impl PoolScheduler {
@@ -33,6 +35,16 @@ impl PoolScheduler {
             done: BTreeSet::new(),
             restarts: 0,
             max_restarts,
+            pinned: false,
+        }
+    }
+
+    /// A stage pinned to one Worker, with up to `in_flight` chunks sent
+    /// ahead of its answers: a pool of one that cannot restart.
+    pub fn pinned(in_flight: usize) -> Self {
+        PoolScheduler {
+            pinned: true,
+            ..PoolScheduler::new(1, in_flight, 0)
         }
     }
 
@@ -102,8 +114,14 @@ impl PoolScheduler {
     /// # Errors
     ///
     /// More restarts than `max_restarts`: the stage gives up, saying how
-    /// many workers died and why.
+    /// many workers died and why; a pinned stage gives up at once.
     pub fn crashed(&mut self, w: usize, stage: &'static str, why: &str) -> Result<Vec<u64>, Error> {
+        if self.pinned {
+            return Err(Error::WorkerFailed {
+                stage,
+                why: why.to_string(),
+            });
+        }
         self.restarts += 1;
         if self.restarts > self.max_restarts {
             return Err(Error::WorkersFailed {

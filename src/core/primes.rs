@@ -165,3 +165,32 @@ mod tests {
         }
     }
 }
+
+// ---- Catalogue definition ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PrimesOptions {
+    block_size: u64,
+    limit: u64,
+}
+
+pub const PRIMES: StageDef = StageDef {
+    kind: "primes",
+    title: "Primes (CPU work)",
+    summary: "Busy work for the worker lessons: for every blockSize input bytes, counts the primes below limit (+ the block's byte sum mod 1000) and emits one line.",
+    params: &[
+        ParamSpec::int("blockSize", 65_536, 1, 16 << 20, "Input bytes per computation."),
+        ParamSpec::int("limit", 2_000_000, 2, 200_000_000, "Roughly how far each sieve goes: the CPU cost."),
+    ],
+    cpu_bound: true,
+    ..StageDef::transform(DataType::Bytes, DataType::Text, |o, _| {
+        let p: PrimesOptions = o.typed()?;
+        Ok(Box::new(Primes::new(p.block_size, p.limit)))
+    })
+};

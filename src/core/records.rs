@@ -270,3 +270,12 @@ impl<F: RecordFn> Transform for PerRecord<F> {
         Some(serde_json::json!({ "rejected": self.rejected, "firstRejected": bad }))
     }
 }
+
+/// Tolerant mode, shared by every record stage: `maxErrors`.
+pub const MAX_ERRORS: crate::core::options::ParamSpec = crate::core::options::ParamSpec::int(
+    "maxErrors",
+    0,
+    0,
+    crate::core::stage::MAX_SAFE,
+    "Bad records to skip and count before failing; 0 fails on the first.",
+);

@@ -75,16 +75,12 @@ impl RecordFn for Filter {
 /// A bad regex.
 pub fn filter(
     kind: &'static str,
+    shape: Shape,
     pattern: &str,
     regex: bool,
     invert: bool,
     max_line: u64,
 ) -> Result<PerRecord<Filter>, Error> {
-    let shape = if kind == "filter-records" {
-        Shape::Records
-    } else {
-        Shape::Bytes
-    };
     Ok(PerRecord::new(
         Filter::new(kind, pattern, regex, invert)?,
         shape,
@@ -300,3 +296,144 @@ mod tests {
         assert_eq!(hash_value("salt", "abc", 2), hex(&Sha256::digest(once)));
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::records::MAX_ERRORS;
+use crate::core::stage::{DataType, StageDef, MAX_SAFE};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FilterOptions {
+    pattern: String,
+    mode: FilterMode,
+    invert: bool,
+    max_line_bytes: u64,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum FilterMode {
+    Substring,
+    Regex,
+}
+
+const FILTER_PARAMS: &[ParamSpec] = &[
+    ParamSpec::string("pattern", "", "What to look for."),
+    ParamSpec::choice(
+        "mode",
+        "substring",
+        &["substring", "regex"],
+        "A plain substring, or a regex.",
+    ),
+    ParamSpec::boolean("invert", false, "Keep what does not match instead."),
+    ParamSpec::int(
+        "maxLineBytes",
+        1 << 20,
+        1,
+        1 << 30,
+        "The longest line allowed, in bytes.",
+    ),
+];
+
+fn build_filter(
+    o: &crate::core::options::Options,
+    shape: Shape,
+) -> Result<Box<dyn crate::core::Transform>, Error> {
+    let f: FilterOptions = o.typed()?;
+    Ok(Box::new(filter(
+        o.kind(),
+        shape,
+        &f.pattern,
+        f.mode == FilterMode::Regex,
+        f.invert,
+        f.max_line_bytes,
+    )?))
+}
+
+pub const FILTER: StageDef = StageDef {
+    kind: "filter",
+    title: "Filter lines",
+    summary: "Keeps the lines that contain `pattern` (or match it as a regex; or, inverted, that do not). Blank lines are dropped.",
+    params: FILTER_PARAMS,
+    ..StageDef::transform(DataType::Bytes, DataType::Bytes, |o, _| build_filter(o, Shape::Bytes))
+};
+
+pub const FILTER_RECORDS: StageDef = StageDef {
+    kind: "filter-records",
+    title: "Filter records",
+    summary: "Keeps the records whose JSON text contains `pattern` (or matches it as a regex; or, inverted, does not).",
+    params: FILTER_PARAMS,
+    poolable: true,
+    ..StageDef::transform(DataType::Records, DataType::Records, |o, _| build_filter(o, Shape::Records))
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HashOptions {
+    field: String,
+    salt: String,
+    iterations: u64,
+    max_errors: u64,
+}
+
+pub const HASH_FIELD: StageDef = StageDef {
+    kind: "hash-field",
+    title: "Hash a field",
+    summary: "Replaces one field of each record with the hex SHA-256 of salt + value, iterated: the classic password-hashing job for a worker pool.",
+    params: &[
+        ParamSpec::string("field", "password", "The field to hash."),
+        ParamSpec::string("salt", "", "Prepended to each value before hashing."),
+        ParamSpec::int("iterations", 1, 1, 10_000_000, "Rounds of SHA-256: more is slower on purpose."),
+        MAX_ERRORS,
+    ],
+    cpu_bound: true,
+    poolable: true,
+    ..StageDef::transform(DataType::Records, DataType::Records, |o, _| {
+        let h: HashOptions = o.typed()?;
+        Ok(Box::new(hash_field(&h.field, &h.salt, h.iterations, h.max_errors)))
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ValidateOptions {
+    required: String,
+    email_field: String,
+    min_length_field: String,
+    min_length: u64,
+    max_errors: u64,
+}
+
+pub const VALIDATE: StageDef = StageDef {
+    kind: "validate",
+    title: "Validate records",
+    summary: "Passes records that have the required fields, a plausible email and a long-enough field; counts, lists (first 10, with reasons) and drops the rest.",
+    params: &[
+        ParamSpec::string("required", "id,name,email", "Comma-separated fields that must be present and non-empty."),
+        ParamSpec::string("emailField", "email", "A field that must look like an email address; empty for none."),
+        ParamSpec::string("minLengthField", "password", "A field with a minimum length; empty for none."),
+        ParamSpec::int("minLength", 8, 0, 1 << 20, "The minimum length, in characters."),
+        ParamSpec::int(
+            "maxErrors",
+            MAX_SAFE,
+            0,
+            MAX_SAFE,
+            "Invalid records to drop before failing; by default it never fails.",
+        ),
+    ],
+    poolable: true,
+    ..StageDef::transform(DataType::Records, DataType::Records, |o, _| {
+        let v: ValidateOptions = o.typed()?;
+        Ok(Box::new(validate(
+            &v.required,
+            &v.email_field,
+            &v.min_length_field,
+            v.min_length,
+            v.max_errors,
+        )))
+    })
+};

@@ -3,7 +3,8 @@
 
 use crate::core::{Error, Progress, Shape, Status, Transform};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum HeadUnit {
     Bytes,
     /// Lines ended by LF; the LF is kept, so `head` then `split-lines`
@@ -153,3 +154,77 @@ impl crate::core::records::RecordFn for TakeRecords {
 pub fn head_records(count: u64) -> crate::core::records::PerRecord<TakeRecords> {
     crate::core::records::PerRecord::new(TakeRecords { left: count }, Shape::Records, 1 << 30, 0)
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, StageDef, MAX_SAFE};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HeadOptions {
+    count: u64,
+    unit: HeadUnit,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CountOptions {
+    count: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RechunkOptions {
+    size: u64,
+}
+
+pub const HEAD: StageDef = StageDef {
+    kind: "head",
+    title: "Head",
+    summary: "The first `count` lines (LF kept) or bytes, then it cancels upstream: the source stops producing.",
+    params: &[
+        ParamSpec::int("count", 10, 0, MAX_SAFE, "How many lines or bytes to pass."),
+        ParamSpec::choice("unit", "lines", &["lines", "bytes"], "Count lines or bytes."),
+    ],
+    ..StageDef::transform(DataType::Bytes, DataType::Bytes, |o, _| {
+        let HeadOptions { count, unit } = o.typed()?;
+        Ok(Box::new(Head::new(unit, count)))
+    })
+};
+
+pub const HEAD_RECORDS: StageDef = StageDef {
+    kind: "head-records",
+    title: "Head (records)",
+    summary: "The first `count` records, then it cancels upstream.",
+    params: &[ParamSpec::int(
+        "count",
+        10,
+        0,
+        MAX_SAFE,
+        "How many records to pass.",
+    )],
+    ..StageDef::transform(DataType::Records, DataType::Records, |o, _| {
+        let CountOptions { count } = o.typed()?;
+        Ok(Box::new(head_records(count)))
+    })
+};
+
+pub const RECHUNK: StageDef = StageDef {
+    kind: "rechunk",
+    title: "Rechunk",
+    summary: "Cuts the stream into chunks of exactly `size` bytes (the last may be shorter).",
+    params: &[ParamSpec::int(
+        "size",
+        65_536,
+        1,
+        16 << 20,
+        "Bytes per output chunk.",
+    )],
+    ..StageDef::transform(DataType::Bytes, DataType::Bytes, |o, _| {
+        let RechunkOptions { size } = o.typed()?;
+        Ok(Box::new(Rechunk::new(size)))
+    })
+};

@@ -143,6 +143,110 @@ impl SinkLogic {
     }
 }
 
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{StageDef, View};
+use crate::core::OptionProblem;
+
+pub const COUNT: StageDef = StageDef {
+    kind: "count",
+    title: "Count",
+    summary: "Counts chunks and bytes (strings count their UTF-8 bytes).",
+    ..StageDef::sink(|_| Ok(SinkLogic::Count))
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ThrottleOptions {
+    bytes_per_second: f64,
+    chunks_per_second: f64,
+}
+
+pub const THROTTLE: StageDef = StageDef {
+    kind: "throttle",
+    title: "Throttled consumer",
+    summary: "A slow consumer: each write resolves only when the rate allows, so backpressure builds upstream.",
+    params: &[
+        ParamSpec::num("bytesPerSecond", 1_048_576.0, 0.0, 1e12, "Byte rate limit; 0 for none."),
+        ParamSpec::num("chunksPerSecond", 0.0, 0.0, 1e6, "Chunk rate limit; 0 for none."),
+    ],
+    ..StageDef::sink(|o| {
+        let t: ThrottleOptions = o.typed()?;
+        let pacer = |rate: f64| Some(rate).filter(|r| *r > 0.0).map(Pacer::new);
+        let (bytes, chunks) = (pacer(t.bytes_per_second), pacer(t.chunks_per_second));
+        if bytes.is_none() && chunks.is_none() {
+            return Err(Error::BadOption {
+                stage: o.kind().to_string(),
+                option: "bytesPerSecond".to_string(),
+                message: "or `chunksPerSecond` must be above 0".to_string(),
+                problem: OptionProblem::Range,
+            });
+        }
+        Ok(SinkLogic::Throttle { bytes, chunks })
+    })
+};
+
+pub const NULL: StageDef = StageDef {
+    kind: "null",
+    title: "Null",
+    summary: "Discards everything as fast as it comes.",
+    ..StageDef::sink(|_| Ok(SinkLogic::Null))
+};
+
+pub const DIGEST: StageDef = StageDef {
+    kind: "digest",
+    title: "Digest",
+    summary: "The SHA-256 of every byte that arrives (strings as UTF-8), shown as its result.",
+    view: Some(View::Value),
+    ..StageDef::sink(|_| Ok(SinkLogic::digest()))
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PreviewOptions {
+    kib: u64,
+}
+
+pub const PREVIEW: StageDef = StageDef {
+    kind: "preview",
+    title: "Preview",
+    summary: "Keeps the last `kib` KiB and shows them as text.",
+    params: &[ParamSpec::int(
+        "kib",
+        4,
+        1,
+        1024,
+        "How many KiB of the end to keep.",
+    )],
+    view: Some(View::Text),
+    ..StageDef::sink(|o| {
+        let PreviewOptions { kib } = o.typed()?;
+        Ok(SinkLogic::preview(
+            usize::try_from(kib * 1024).unwrap_or(usize::MAX),
+        ))
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CollectOptions {
+    max_bytes: u64,
+}
+
+pub const COLLECT: StageDef = StageDef {
+    kind: "collect",
+    title: "Collect",
+    summary: "Keeps everything and makes a Blob to download at the end; more than `maxBytes` is an error.",
+    params: &[ParamSpec::int("maxBytes", 256 << 20, 1, 1 << 32, "The most bytes to keep.")],
+    ..StageDef::sink(|o| {
+        let CollectOptions { max_bytes } = o.typed()?;
+        Ok(SinkLogic::Collect { max: max_bytes, total: 0 })
+    })
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

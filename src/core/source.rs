@@ -264,3 +264,168 @@ impl Source for RandomBytes {
         Some(self.total)
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, Origin, StageDef, MAX_SAFE};
+
+const CHUNK_SIZE: ParamSpec = ParamSpec::int(
+    "chunkSize",
+    65_536,
+    1,
+    16 << 20,
+    "Bytes per chunk (the last may be shorter).",
+);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CounterOptions {
+    count: u64,
+}
+
+pub const COUNTER: StageDef = StageDef {
+    kind: "counter",
+    title: "Counter",
+    summary: "The lines \"Chunk 0\", \"Chunk 1\", …: one line per chunk, produced only when asked.",
+    params: &[ParamSpec::int(
+        "count",
+        100,
+        0,
+        MAX_SAFE,
+        "How many lines (chunks) to produce.",
+    )],
+    file_name: Some("counter.txt"),
+    ..StageDef::source(DataType::Bytes, |o| {
+        let CounterOptions { count } = o.typed()?;
+        Ok(Origin::Generated(Box::new(Counter::new(count))))
+    })
+};
+
+/// `lorem`, `random` and `push`: so many bytes, in chunks, from a seed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SizedOptions {
+    bytes: u64,
+    chunk_size: u64,
+    seed: u64,
+}
+
+impl SizedOptions {
+    fn chunk(&self) -> usize {
+        usize::try_from(self.chunk_size).unwrap_or(usize::MAX)
+    }
+}
+
+const SIZED: &[ParamSpec] = &[
+    ParamSpec::int("bytes", 1 << 20, 0, MAX_SAFE, "Total bytes to produce."),
+    CHUNK_SIZE,
+    ParamSpec::int(
+        "seed",
+        1,
+        0,
+        MAX_SAFE,
+        "The same seed gives the same bytes.",
+    ),
+];
+
+pub const LOREM: StageDef = StageDef {
+    kind: "lorem",
+    title: "Lorem ipsum",
+    summary: "Seeded placeholder text in paragraphs, exactly as many bytes as asked for.",
+    params: SIZED,
+    file_name: Some("lorem.txt"),
+    ..StageDef::source(DataType::Bytes, |o| {
+        let s: SizedOptions = o.typed()?;
+        Ok(Origin::Generated(Box::new(Lorem::new(
+            s.bytes,
+            s.chunk(),
+            s.seed,
+        ))))
+    })
+};
+
+pub const RANDOM: StageDef = StageDef {
+    kind: "random",
+    title: "Random bytes",
+    summary: "Seeded pseudo-random bytes (not for cryptography), exactly as many as asked for.",
+    params: SIZED,
+    file_name: Some("random.bin"),
+    ..StageDef::source(DataType::Bytes, |o| {
+        let s: SizedOptions = o.typed()?;
+        Ok(Origin::Generated(Box::new(RandomBytes::new(
+            s.bytes,
+            s.chunk(),
+            s.seed,
+        ))))
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FileOptions {
+    /// The `Blob` itself travels beside the JSON options (the web glue
+    /// takes it from the JS object).
+    #[allow(dead_code)]
+    file: serde::de::IgnoredAny,
+    chunk_size: u64,
+}
+
+pub const FILE: StageDef = StageDef {
+    kind: "file",
+    title: "File",
+    summary: "A File or Blob the user picked, read slice by slice (never whole).",
+    params: &[
+        ParamSpec::blob("file", "The File or Blob to read."),
+        CHUNK_SIZE,
+    ],
+    ..StageDef::source(DataType::Bytes, |o| {
+        let FileOptions { chunk_size, .. } = o.typed()?;
+        Ok(Origin::Blob { chunk_size })
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FetchOptions {
+    url: String,
+}
+
+pub const FETCH: StageDef = StageDef {
+    kind: "fetch",
+    title: "Fetch",
+    summary: "The body of a URL's response, as it arrives; a non-2xx status errors the stream with the status.",
+    params: &[ParamSpec::string("url", "", "The URL to fetch.")],
+    file_name: Some("download"),
+    example: r#"{"url": "data:text/plain,hello"}"#,
+    ..StageDef::source(DataType::Bytes, |o| {
+        let FetchOptions { url } = o.typed()?;
+        if url.is_empty() {
+            return Err(crate::core::Error::BadOption {
+                stage: o.kind().to_string(),
+                option: "url".to_string(),
+                message: "must be a URL, got an empty string".to_string(),
+                problem: crate::core::OptionProblem::Type,
+            });
+        }
+        Ok(Origin::Url(url))
+    })
+};
+
+pub const PUSH: StageDef = StageDef {
+    kind: "push",
+    title: "Push (no backpressure)",
+    summary: "The no-backpressure lesson: enqueues text as fast as it can, ignoring desiredSize, until `bytes`. Its queue, and memory, grow without bound when downstream is slower.",
+    params: &[
+        ParamSpec::int("bytes", 32 << 20, 0, 1 << 30, "Total bytes to push."),
+        ParamSpec::int("chunkSize", 65_536, 1, 16 << 20, "Bytes per chunk."),
+        ParamSpec::int("seed", 1, 0, MAX_SAFE, "Seed of the text."),
+    ],
+    file_name: Some("push.txt"),
+    ..StageDef::source(DataType::Bytes, |o| {
+        let s: SizedOptions = o.typed()?;
+        Ok(Origin::Push(Box::new(Lorem::new(s.bytes, s.chunk(), s.seed))))
+    })
+};

@@ -121,3 +121,73 @@ mod tests {
         assert_eq!(all, expected);
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType::Bytes, StageDef};
+
+pub const IDENTITY: StageDef = StageDef {
+    kind: "identity",
+    title: "Identity",
+    summary: "Passes every chunk on unchanged: the cost of a stage itself.",
+    poolable: true,
+    ..StageDef::transform(Bytes, Bytes, |_, _| Ok(Box::new(Identity)))
+};
+
+pub const UPPERCASE: StageDef = StageDef {
+    kind: "uppercase",
+    title: "Uppercase",
+    summary: "ASCII a–z to A–Z; every other byte, UTF-8 included, unchanged. Works in place on the chunk it is handed.",
+    poolable: true,
+    ..StageDef::transform(Bytes, Bytes, |_, _| Ok(Box::new(Uppercase)))
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ThrottleOptions {
+    bytes_per_second: f64,
+}
+
+pub const THROTTLE: StageDef = StageDef {
+    kind: "throttle",
+    title: "Throttle",
+    summary:
+        "Passes chunks on at no more than bytesPerSecond on average; the wait pushes back upstream.",
+    params: &[ParamSpec::num(
+        "bytesPerSecond",
+        1_048_576.0,
+        1.0,
+        1e12,
+        "The rate limit.",
+    )],
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let ThrottleOptions { bytes_per_second } = o.typed()?;
+        Ok(Box::new(Paced::throttle(bytes_per_second)))
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DelayOptions {
+    ms: f64,
+}
+
+pub const DELAY: StageDef = StageDef {
+    kind: "delay",
+    title: "Delay",
+    summary: "Holds each chunk for ms milliseconds before passing it on.",
+    params: &[ParamSpec::num(
+        "ms",
+        100.0,
+        0.0,
+        60_000.0,
+        "Milliseconds per chunk.",
+    )],
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let DelayOptions { ms } = o.typed()?;
+        Ok(Box::new(Paced::delay(ms)))
+    })
+};

@@ -208,3 +208,43 @@ impl Transform for TextDecode {
         })
     }
 }
+
+// ---- Catalogue definitions ----
+
+use serde::Deserialize;
+
+use crate::core::ndjson::NdjsonStringify;
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, StageDef};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DecodeOptions {
+    replace: bool,
+}
+
+pub const TEXT_DECODE: StageDef = StageDef {
+    kind: "text-decode",
+    title: "Text decode",
+    summary: "UTF-8 bytes to text. Invalid bytes are an error naming their offset, or U+FFFD with replace (as TextDecoder does).",
+    params: &[ParamSpec::boolean(
+        "replace",
+        false,
+        "Replace invalid bytes with U+FFFD instead of failing.",
+    )],
+    ..StageDef::transform(DataType::Bytes, DataType::Text, |o, _| {
+        let DecodeOptions { replace } = o.typed()?;
+        Ok(Box::new(TextDecode::new(replace)))
+    })
+};
+
+/// The glue hands over each string's UTF-8; the stage passes it on.
+pub const TEXT_ENCODE: StageDef = StageDef {
+    kind: "text-encode",
+    title: "Text encode",
+    summary: "Text to UTF-8 bytes.",
+    poolable: true,
+    ..StageDef::transform(DataType::Text, DataType::Bytes, |o, _| {
+        Ok(Box::new(NdjsonStringify::named(o.kind())))
+    })
+};

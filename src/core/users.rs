@@ -68,7 +68,8 @@ const COMPANIES: &[&str] = &[
 const DOMAINS: &[&str] = &["example.com", "example.org", "mail.test", "users.invalid"];
 const PASSWORD_CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!@#$%&*?";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum UserFormat {
     Csv,
     Ndjson,
@@ -226,3 +227,41 @@ mod tests {
         assert_eq!(iso_utc(1_709_210_096), "2024-02-29T12:34:56Z");
     }
 }
+
+// ---- Catalogue definition ----
+
+use serde::Deserialize;
+
+use crate::core::options::ParamSpec;
+use crate::core::stage::{DataType, Origin, StageDef, MAX_SAFE};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UsersOptions {
+    format: UserFormat,
+    count: u64,
+    seed: u64,
+    bad_rate: f64,
+    chunk_size: u64,
+}
+
+pub const USERS: StageDef = StageDef {
+    kind: "users",
+    title: "Users",
+    summary: "Seeded fake user records (id, name, email, company, password, createdAt) as CSV or NDJSON; badRate injects malformed rows.",
+    params: &[
+        ParamSpec::choice("format", "csv", &["csv", "ndjson"], "CSV with a header row, or one JSON object per line."),
+        ParamSpec::int("count", 1000, 0, MAX_SAFE, "How many records."),
+        ParamSpec::int("seed", 1, 0, MAX_SAFE, "The same seed gives the same records."),
+        ParamSpec::num("badRate", 0.0, 0.0, 1.0, "Share of malformed rows, from 0 to 1."),
+        ParamSpec::int("chunkSize", 65_536, 1, 16 << 20, "About how many bytes per chunk (whole records)."),
+    ],
+    file_name: Some("users.{format}"),
+    ..StageDef::source(DataType::Bytes, |o| {
+        let u: UsersOptions = o.typed()?;
+        let chunk = usize::try_from(u.chunk_size).unwrap_or(usize::MAX);
+        Ok(Origin::Generated(Box::new(Users::new(
+            u.format, u.count, u.seed, chunk, u.bad_rate,
+        ))))
+    })
+};

@@ -1,6 +1,7 @@
 //! Core errors as real JS errors: `TypeError`/`RangeError` for bad options
 //! and specs, an `Error` named `PipewrightError` for bad data, with `stage`,
-//! `line` and `offset` properties where they apply.
+//! `line`, `offset`, `path` (a spec's field) and `option` properties where
+//! they apply.
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,13 @@ pub fn to_js(error: &Error) -> JsValue {
     }
     if let Some(line) = error.line() {
         set(&js, "line", JsValue::from_f64(line as f64));
+    }
+    // The field an option or spec error is about, for a page to mark:
+    // `stages[1].level` in a spec, the option's name from a factory.
+    match error {
+        Error::Spec { path, .. } => set(&js, "path", JsValue::from_str(path)),
+        Error::BadOption { option, .. } => set(&js, "option", JsValue::from_str(option)),
+        _ => {}
     }
     if let Some(offset) = error.offset() {
         set(&js, "offset", JsValue::from_f64(offset as f64));

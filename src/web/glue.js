@@ -155,27 +155,17 @@ function countingStrategy(queued, highWaterMark) {
   };
 }
 
-// What the metrics count as a chunk's bytes: a string's length, a
-// buffer's byteLength, 0 for a record.
-function lengthOf(chunk) {
-  return typeof chunk === "string" ? chunk.length : (chunk?.byteLength ?? 0);
-}
-
-// Enqueues a Worker's output values; returns their bytes, or -1 when
-// the readable side has gone (cancelled, errored), in which case there is
-// nothing more to deliver and the stage's Workers can stop.
+// Enqueues a Worker's output values; false when the readable side has
+// gone (cancelled, errored), in which case there is nothing more to
+// deliver and the stage's Workers can stop.
 const READABLE_GONE = "the readable side was cancelled";
 function deliver(controller, values) {
-  let bytes = 0;
   try {
-    for (const v of values) {
-      bytes += lengthOf(v);
-      controller.enqueue(v);
-    }
+    for (const v of values) controller.enqueue(v);
   } catch {
-    return -1;
+    return false;
   }
-  return bytes;
+  return true;
 }
 
 // One chunk left the queue: a drain (Node's 'drain') when that took the
@@ -270,16 +260,17 @@ export function describe(value) {
   return `a ${typeof value}`;
 }
 
-// ---- Stages pinned to a Worker (src/web/worker.rs) ----
+// ---- Stages in Workers (src/web/worker.rs): pinned, or pooled ----
 
 let workersCreated = 0;
 let workersTerminated = 0;
 const retirers = new WeakMap();
 const killers = new WeakMap();
 
-// Debug API: terminates worker `k` of a pooled stage mid-stream, as a crash
-// would (the browser fires no event for a terminated worker, so this is how
-// tests and demos terminate one). Returns false if `stream` has no worker k.
+// Debug API: terminates worker `k` of a stage in Workers mid-stream, as a
+// crash would (the browser fires no event for a terminated worker, so this
+// is how tests and demos terminate one). Returns false if `stream` has no
+// live worker k.
 export function killWorker(stream, k) {
   return killers.get(stream)?.(k) ?? false;
 }
@@ -288,13 +279,13 @@ export function workerCounts() {
   return { created: workersCreated, terminated: workersTerminated, active: workersCreated - workersTerminated };
 }
 
-// Terminates a pinned stage's worker if it still runs (a pipeline calls this
-// when it settles: Chromium never tells a transformer about a cancel).
+// Terminates a stage's Workers if they still run (a pipeline calls this
+// when it settles: no engine tells a transformer about a cancel).
 export function retire(stream) {
   retirers.get(stream)?.();
 }
 
-// A stream dropped without finishing still loses its worker when collected.
+// A stream dropped without finishing still loses its Workers when collected.
 const collector = new FinalizationRegistry((stop) => stop());
 
 function remoteError(fields, kind) {
@@ -317,132 +308,23 @@ function wakeup() {
   };
 }
 
-// The first failure of a worker stage wins: it is reported to the metrics,
-// the workers stop, and the stream is errored with it.
-function failOnce(state, report, stopWorkers, wake) {
-  return (e) => {
-    if (!state.failure) {
-      state.failure = e;
-      report.failed(e);
-      stopWorkers();
-      try {
-        state.out?.error(e);
-      } catch {}
-    }
-    wake();
-  };
-}
-
-export function makeWorkerTransform(proxy, workerUrl, module, kind, options, highWaterMark, inFlight) {
-  const queued = queueStats();
-  let worker = null;
-  let alive = false;
-  const state = { out: null, failure: null };
-  let sent = 0;
-  let answered = 0;
-  let ready = null;
-  let finished = null;
-  const { wake, changed } = wakeup();
-  const stop = () => {
-    if (!alive) return;
-    alive = false;
-    worker.terminate();
-    workersTerminated += 1;
-    wake();
-  };
-  const fail = failOnce(state, proxy, () => stop(), wake);
-  // One worker answers in order, so chunks can be pipelined: up to
-  // `inFlight` are sent before the first answer comes back.
-  const onAnswer = (reply) => {
-    if (state.failure) return;
-    const bytes = deliver(state.out, reply.out);
-    if (bytes < 0) return end(READABLE_GONE);
-    proxy.received(reply.out.length, bytes, reply.busyMs ?? 0, reply.seq !== -1);
-    if (reply.report) proxy.report(reply.report);
-    if (reply.error) return fail(remoteError(reply.error, kind));
-    if (reply.enough && reply.seq !== -1) {
-      proxy.done();
-      stop();
-      state.out.terminate();
-    }
-  };
-  // However the stream ends, its worker ends: a cancel or abort reaches
-  // here through endsReach, a pipeline's end through retire().
-  const end = (reason) => {
-    if (alive) proxy.cancelled(reason ?? "cancelled");
-    stop();
-  };
-  const stream = endsReach(
-    {
-      async start(controller) {
-        state.out = controller;
-        proxy.start(controller, queued);
-        worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind}` });
-        workersCreated += 1;
-        alive = true;
-        ready = new Promise((resolve, reject) => {
-          worker.onmessage = ({ data }) => {
-            if (data.type === "ready") return data.error ? reject(remoteError(data.error, kind)) : resolve();
-            if (data.seq === -1) return finished?.(data);
-            answered += 1;
-            onAnswer(data);
-            wake();
-          };
-        });
-        worker.onerror = (event) => {
-          event.preventDefault();
-          fail(new Error(`${kind}: the worker failed: ${event.message}`));
-        };
-        worker.postMessage({ type: "init", module, kind, options });
-        try {
-          await ready;
-        } catch (e) {
-          stop();
-          throw e;
-        }
-      },
-      async transform(chunk) {
-        while (!state.failure && alive && sent - answered >= inFlight) await changed();
-        if (state.failure) throw state.failure;
-        if (!alive) return;
-        // A chunk that owns its whole buffer moves to the worker; a view
-        // into a larger buffer is copied by structured clone.
-        const own = chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-        finishOne(queued, highWaterMark);
-        proxy.sent(lengthOf(chunk), own);
-        worker.postMessage({ type: "chunk", seq: sent, chunk }, own ? [chunk.buffer] : []);
-        sent += 1;
-      },
-      async flush() {
-        while (!state.failure && alive && answered < sent) await changed();
-        if (state.failure) throw state.failure;
-        if (!alive) return;
-        const reply = await new Promise((resolve) => {
-          finished = resolve;
-          worker.postMessage({ type: "finish", seq: -1 });
-        });
-        onAnswer(reply);
-        if (state.failure) throw state.failure;
-        proxy.done();
-        stop();
-      },
-    },
-    countingStrategy(queued, highWaterMark),
-    end,
-  );
-  retirers.set(stream, () => end("the pipeline ended"));
-  collector.register(stream, stop);
-  return remember(stream, proxy);
-}
-
-// ---- Stages fanned out to a pool of Workers (core::pool decides) ----
-
-export function makePoolTransform(control, workerUrl, module, kind, options, workers, highWaterMark, faults) {
+// One wrapper for every stage in Workers. A pinned stage (`config.pinned`)
+// is a pool of one whose Worker keeps the stage's state for the whole
+// stream: a chunk that owns its buffer moves there, and a crash fails the
+// stage. A pooled stage is stateless: each chunk is copied to the
+// least-loaded Worker and kept until its answer is out, to run again on a
+// replacement if that Worker dies. `control` (Rust) decides which Worker
+// takes a chunk, in what order answers go out and when to give up; every
+// count the metrics show is reported to it. However the stream ends, its
+// Workers end: a flush or an error here, a cancel or abort through
+// endsReach, a pipeline's end through retire(), a dropped stream through
+// the collector.
+export function makeWorkerTransform(control, workerUrl, module, kind, options, config) {
+  const { workers, highWaterMark, pinned, faults } = config;
   const queued = queueStats();
   const slots = [];
-  // Chunks kept until their result is out, to run again if a worker dies.
   const payload = new Map();
-  const results = new Map();
+  const answers = new Map();
   const state = { out: null, failure: null, ended: false };
   const { wake, changed } = wakeup();
 
@@ -451,33 +333,71 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       slot.alive = false;
       slot.worker.terminate();
       workersTerminated += 1;
+      slot.finished?.(null);
     }
   };
   const stopAll = () => slots.forEach(kill);
-  const fail = failOnce(state, control, () => stopAll(), wake);
-  const send = (i, seq) => slots[i].worker.postMessage({ type: "chunk", seq, chunk: payload.get(seq) });
-  const onReply = (i, slot, data) => {
-    if (slot !== slots[i] || state.failure) return;
-    if (data.error) return fail(Object.assign(remoteError(data.error, kind), { chunk: data.seq }));
-    results.set(data.seq, data);
+  // The first failure wins: it is reported, the Workers stop, and the
+  // stream is errored with it.
+  const fail = (e) => {
+    if (!state.failure) {
+      state.failure = e;
+      control.failed(e);
+      stopAll();
+      try {
+        state.out?.error(e);
+      } catch {}
+    }
+    wake();
+  };
+  const end = (reason) => {
+    if (slots.some((s) => s.alive)) control.cancelled(reason ?? "cancelled");
+    state.ended = true;
+    stopAll();
+    wake();
+  };
+  // Sends on what came out; false when the stage is over.
+  const pass = (reply) => {
+    if (!deliver(state.out, reply.out)) {
+      end(READABLE_GONE);
+      return false;
+    }
+    control.delivered(reply);
+    return true;
+  };
+  const onAnswer = (i, slot, data) => {
+    if (slot !== slots[i] || state.failure || state.ended) return;
+    answers.set(data.seq, data);
     for (const seq of control.completed(i, data.seq, data.busyMs ?? 0)) {
-      const r = results.get(seq);
-      results.delete(seq);
+      const reply = answers.get(seq);
+      answers.delete(seq);
       payload.delete(seq);
-      const bytes = deliver(state.out, r.out);
-      if (bytes < 0) return end(READABLE_GONE);
-      control.received(r.out.length, bytes);
+      // The output made before an error goes out first: no accepted data
+      // is lost.
+      if (!pass(reply)) return;
+      if (reply.error) return fail(Object.assign(remoteError(reply.error, kind), pinned ? {} : { chunk: seq }));
+      if (reply.enough) {
+        // The stage wants no more input (`head`): close downstream, and
+        // error our writable side, which cancels the source.
+        control.done();
+        state.ended = true;
+        stopAll();
+        state.out.terminate();
+        return wake();
+      }
     }
     wake();
   };
   const spawn = (i, incarnation) => {
-    const worker = new Worker(workerUrl, { type: "module", name: `pipewright ${kind} #${i}` });
+    const name = pinned ? `pipewright ${kind}` : `pipewright ${kind} #${i}`;
+    const worker = new Worker(workerUrl, { type: "module", name });
     workersCreated += 1;
-    const slot = { worker, alive: true, incarnation };
+    const slot = { worker, alive: true, incarnation, finished: null };
     slot.ready = new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => {
         if (data.type === "ready") return data.error ? reject(remoteError(data.error, kind)) : resolve();
-        onReply(i, slot, data);
+        if (data.seq === -1) return slot.finished?.(data);
+        onAnswer(i, slot, data);
       };
     });
     slot.ready.catch(fail);
@@ -488,6 +408,7 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
     worker.postMessage({ type: "init", module, kind, options, index: i, incarnation, faults });
     slots[i] = slot;
   };
+  const send = (i, seq, chunk, transfer = []) => slots[i].worker.postMessage({ type: "chunk", seq, chunk }, transfer);
   const onCrash = (i, slot, why) => {
     if (slot !== slots[i] || state.failure) return;
     kill(slot);
@@ -498,15 +419,17 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
       return fail(e);
     }
     spawn(i, slot.incarnation + 1);
-    slots[i].ready.then(() => again.forEach((seq) => send(i, seq)));
+    slots[i].ready.then(() => again.forEach((seq) => send(i, seq, payload.get(seq))));
   };
+  // Asks Worker i to finish its stage: its last output and its report.
+  const finish = (i) =>
+    new Promise((resolve) => {
+      const slot = slots[i];
+      if (!slot.alive) return resolve(null);
+      slot.finished = resolve;
+      slot.worker.postMessage({ type: "finish", seq: -1 });
+    });
 
-  const end = (reason) => {
-    if (slots.some((s) => s.alive)) control.cancelled(reason ?? "cancelled");
-    state.ended = true;
-    stopAll();
-    wake();
-  };
   const stream = endsReach(
     {
       async start(controller) {
@@ -521,15 +444,25 @@ export function makePoolTransform(control, workerUrl, module, kind, options, wor
         if (state.failure) throw state.failure;
         if (state.ended) return;
         const [seq, i] = slot;
-        payload.set(seq, chunk);
         finishOne(queued, highWaterMark);
-        control.sent(lengthOf(chunk));
-        // Structured clone copies the chunk: the original stays here, to
-        // run again if this worker dies before it answers.
-        send(i, seq);
+        const move = pinned && chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+        if (!pinned) payload.set(seq, chunk);
+        control.sent(move);
+        send(i, seq, chunk, move ? [chunk.buffer] : []);
       },
       async flush() {
         while (!state.failure && !state.ended && !control.idle()) await changed();
+        for (let i = 0; i < slots.length && !state.failure && !state.ended; i++) {
+          const reply = await finish(i);
+          // A Worker that died meanwhile: a pool asks its replacement.
+          if (reply === null) {
+            if (!state.failure && !state.ended) i -= 1;
+            continue;
+          }
+          if (!pass(reply)) break;
+          if (reply.report) control.report(reply.report);
+          if (reply.error) fail(remoteError(reply.error, kind));
+        }
         if (state.failure) throw state.failure;
         if (state.ended) return;
         control.done();

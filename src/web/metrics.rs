@@ -9,8 +9,16 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::ReadableStreamDefaultController;
 
-use crate::core::catalog::{Role, StageInfo};
+use crate::core::stage::{Role, StageInfo};
 use crate::web::sys::performance_now;
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// The snapshot of the stage behind a stream this package made;
+    /// `undefined` for any other value.
+    #[wasm_bindgen(js_name = snapshotOf)]
+    pub fn snapshot_of(stream: &JsValue) -> JsValue;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -38,11 +46,9 @@ pub struct Counters {
     /// Chunks a transform handled on the main thread (0 when it runs in
     /// Workers).
     pub main_thread_calls: u64,
-    /// For a stage pinned to a Worker: chunks sent and not yet answered.
-    pub worker_in_flight: u64,
 }
 
-/// A pooled stage's workers, for metrics.
+/// A stage's Workers (one when pinned), for metrics.
 #[derive(Debug, Default, Clone)]
 pub struct PoolStats {
     pub busy_ms: Vec<f64>,
@@ -147,9 +153,10 @@ impl StageHandle {
         *self.result.borrow_mut() = result;
     }
 
-    /// Marks the stage as pooled over `workers` Workers.
-    pub fn set_pool(&self, workers: usize) {
-        self.placement.set("pool");
+    /// Marks the stage as running in `workers` Workers: pinned to one, or
+    /// pooled.
+    pub fn set_workers(&self, workers: usize, pinned: bool) {
+        self.placement.set(if pinned { "worker" } else { "pool" });
         *self.pool.borrow_mut() = Some(PoolStats {
             busy_ms: vec![0.0; workers],
             in_flight: vec![0; workers],
@@ -261,12 +268,11 @@ impl StageHandle {
                 .map(|(busy, n)| worker_lane(*busy, *n as f64))
                 .collect();
             put("workers", workers.into());
-            put("restarts", num(u64::from(p.restarts)));
-            put("heldForOrderMax", num(p.held_max as u64));
-        } else if self.placement.get() == "worker" {
-            // A pinned stage is a pool of one, for the page's lanes.
-            let lane = worker_lane(c.worker_busy_ms, c.worker_in_flight as f64);
-            put("workers", js_sys::Array::of1(&lane).into());
+            // A pinned stage never restarts, and answers in order.
+            if self.placement.get() == "pool" {
+                put("restarts", num(u64::from(p.restarts)));
+                put("heldForOrderMax", num(p.held_max as u64));
+            }
         }
         put("queue", JsValue::from_f64(self.queue()));
         put("highWaterMark", JsValue::from_f64(self.high_water_mark));

@@ -15,9 +15,11 @@ use web_sys::{AbortSignal, ReadableWritablePair, StreamPipeOptions};
 
 use crate::core::pipeline::PipelineSpec;
 use crate::core::{Error, OptionProblem};
+use crate::web::build;
 use crate::web::metrics::StageHandle;
-use crate::web::sys::{console_error, performance_now, retire, sleep};
-use crate::web::{blob_option, build_sink, build_source, build_transform};
+use crate::web::options::{blob_option, default_pool};
+use crate::web::sys::{console_error, performance_now, sleep};
+use crate::web::worker::retire;
 
 const DEFAULT_METRICS_INTERVAL_MS: f64 = 100.0;
 
@@ -185,7 +187,7 @@ pub fn validate_spec(spec: JsValue) -> Result<(), JsValue> {
     let mut json = spec_json(&spec)?;
     if let Some(Value::Array(stages)) = json.get_mut("stages") {
         for stage in stages.iter_mut().filter_map(Value::as_object_mut) {
-            crate::web::default_pool(stage);
+            default_pool(stage);
         }
     }
     PipelineSpec::parse(&json)?;
@@ -205,7 +207,7 @@ pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, Js
     let mut json = spec_json(&spec_value)?;
     if let Some(Value::Array(stages)) = json.get_mut("stages") {
         for stage in stages.iter_mut().filter_map(Value::as_object_mut) {
-            crate::web::default_pool(stage);
+            default_pool(stage);
         }
     }
     let spec = PipelineSpec::parse(&json)?;
@@ -226,16 +228,16 @@ pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, Js
         },
         other => other,
     })?;
-    let (mut readable, source) = build_source(spec.source.info, &spec.source.options, blob)?;
+    let (mut readable, source) = build::source(spec.source.info, &spec.source.options, blob)?;
     let mut handles = vec![source];
     let mut transforms = Vec::new();
     for stage in &spec.stages {
-        let (transform, handle) = build_transform(stage.info, &stage.options)?;
+        let (transform, handle) = build::transform(stage.info, &stage.options)?;
         readable = readable.pipe_through(transform.unchecked_ref::<ReadableWritablePair>());
         handles.push(handle);
         transforms.push(transform);
     }
-    let (sink, handle) = build_sink(spec.sink.info, &spec.sink.options)?;
+    let (sink, handle) = build::sink(spec.sink.info, &spec.sink.options)?;
     handles.push(handle);
     for (i, h) in handles.iter().enumerate() {
         h.index.set(i);

@@ -6,15 +6,22 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, JsString, Uint8Array};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Blob, WritableStreamDefaultController};
 
 use crate::core::sink::SinkLogic;
+use crate::web::chunk::ChunkBytes;
 use crate::web::error::to_js;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
 use crate::web::sys::{performance_now, sleep};
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeWritable)]
+    fn make_writable(stage: SinkStage, high_water_mark: f64) -> web_sys::WritableStream;
+}
 
 /// A delay shorter than this resolves at once: a timer costs more than it
 /// would pace.
@@ -31,42 +38,20 @@ pub struct SinkStage {
 }
 
 impl SinkStage {
-    pub fn new(handle: Rc<StageHandle>, logic: SinkLogic) -> Self {
+    /// The `WritableStream` whose underlying sink is this stage.
+    pub fn stream(
+        handle: Rc<StageHandle>,
+        logic: SinkLogic,
+        high_water_mark: f64,
+    ) -> web_sys::WritableStream {
         let parts = matches!(logic, SinkLogic::Collect { .. }).then(Array::new);
-        SinkStage {
+        let stage = SinkStage {
             handle,
             logic: RefCell::new(logic),
             parts,
             scratch: RefCell::new(Vec::new()),
-        }
-    }
-}
-
-/// A chunk's bytes: a byte array's, a string's UTF-8. Anything else (a
-/// record) has none; it counts as a chunk.
-enum ChunkBytes {
-    Array(Uint8Array),
-    Text(String),
-    None,
-}
-
-impl ChunkBytes {
-    fn of(chunk: &JsValue) -> Self {
-        if let Some(a) = chunk.dyn_ref::<Uint8Array>() {
-            ChunkBytes::Array(a.clone())
-        } else if let Some(s) = chunk.dyn_ref::<JsString>() {
-            ChunkBytes::Text(String::from(s))
-        } else {
-            ChunkBytes::None
-        }
-    }
-
-    fn len(&self) -> u64 {
-        match self {
-            ChunkBytes::Array(a) => u64::from(a.length()),
-            ChunkBytes::Text(s) => s.len() as u64,
-            ChunkBytes::None => 0,
-        }
+        };
+        make_writable(stage, high_water_mark)
     }
 }
 
@@ -84,7 +69,7 @@ impl SinkStage {
     pub fn write(&self, chunk: JsValue) -> Result<JsValue, JsValue> {
         self.handle.running();
         let bytes = ChunkBytes::of(&chunk);
-        let len = bytes.len();
+        let len = bytes.byte_len();
         {
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += 1;

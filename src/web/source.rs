@@ -2,19 +2,28 @@
 //! (<https://streams.spec.whatwg.org/#underlying-source-api>). Generated,
 //! `file` and `fetch` sources produce a chunk only inside `pull()`, which the
 //! stream calls only while `desiredSize > 0` or a read is pending: that is
-//! what pull-based means. `push` is the deliberate exception.
+//! what pull-based means. `push` is the deliberate exception. A `fetch`
+//! body is read into Rust through `wasm-streams` (`into_stream`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use futures::StreamExt;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
+use wasm_streams::readable::IntoStream;
+use web_sys::{Blob, ReadableStreamDefaultController, Response};
 
 use crate::core::source::Source;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
 use crate::web::sys::{fetch, sleep};
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeReadable)]
+    fn make_readable(stage: SourceStage, high_water_mark: f64) -> web_sys::ReadableStream;
+}
 
 /// Chunks the push source enqueues between yields to the event loop: enough
 /// to outrun any consumer, few enough to keep the page responsive.
@@ -30,10 +39,11 @@ pub enum Producer {
         pos: Cell<f64>,
         chunk: f64,
     },
-    /// A URL's response body, once `start()` has fetched it.
+    /// A URL's response body, once `start()` has fetched it. It is taken
+    /// out while a read is under way.
     Fetch {
         url: String,
-        reader: RefCell<Option<ReadableStreamDefaultReader>>,
+        body: RefCell<Option<IntoStream<'static>>>,
     },
     /// Ignores backpressure: enqueues from a generator in its own loop.
     Push { source: RefCell<Box<dyn Source>> },
@@ -76,15 +86,21 @@ impl Inner {
 }
 
 impl SourceStage {
-    pub fn new(handle: Rc<StageHandle>, producer: Producer) -> Self {
-        SourceStage {
+    /// The `ReadableStream` whose underlying source is this stage.
+    pub fn stream(
+        handle: Rc<StageHandle>,
+        producer: Producer,
+        high_water_mark: f64,
+    ) -> web_sys::ReadableStream {
+        let stage = SourceStage {
             inner: Rc::new(Inner {
                 handle,
                 producer,
                 buf: RefCell::new(Vec::new()),
                 cancelled: Cell::new(false),
             }),
-        }
+        };
+        make_readable(stage, high_water_mark)
     }
 }
 
@@ -114,24 +130,54 @@ async fn push_loop(inner: Rc<Inner>, controller: ReadableStreamDefaultController
     }
 }
 
-/// Fetches `url`; the body's reader, or an error naming the status.
-async fn open_body(url: String) -> Result<ReadableStreamDefaultReader, JsValue> {
+/// Fetches `url`; its body as a Rust stream of chunks, or an error naming
+/// the status.
+async fn open_body(kind: &str, url: String) -> Result<IntoStream<'static>, JsValue> {
     let response: Response = JsFuture::from(fetch(&url)).await?.dyn_into()?;
     if !response.ok() {
         let e = js_sys::Error::new(&format!(
-            "fetch: HTTP {} {} for {url}",
+            "{kind}: HTTP {} {} for {url}",
             response.status(),
             response.status_text()
         ));
         e.set_name(crate::web::error::DATA_ERROR_NAME);
-        let _ = Reflect::set(&e, &"stage".into(), &"fetch".into());
+        let _ = Reflect::set(&e, &"stage".into(), &kind.into());
         let _ = Reflect::set(&e, &"status".into(), &JsValue::from(response.status()));
         return Err(e.into());
     }
-    let body = response
-        .body()
-        .ok_or_else(|| js_sys::Error::new(&format!("fetch: the response for {url} has no body")))?;
-    Ok(body.get_reader().unchecked_into())
+    let body = response.body().ok_or_else(|| {
+        js_sys::Error::new(&format!("{kind}: the response for {url} has no body"))
+    })?;
+    Ok(wasm_streams::ReadableStream::from_raw(body).into_stream())
+}
+
+/// Reads the next chunk of a `fetch` body into the stream.
+async fn read_body(
+    inner: Rc<Inner>,
+    controller: ReadableStreamDefaultController,
+) -> Result<JsValue, JsValue> {
+    let Producer::Fetch { body, .. } = &inner.producer else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let Some(mut stream) = body.borrow_mut().take() else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    match stream.next().await {
+        None => inner.close(&controller)?,
+        Some(chunk) => {
+            let value = chunk?;
+            if inner.cancelled.get() {
+                // Cancelled while the read was under way: the body goes too.
+                let _ = stream.cancel().await;
+                return Ok(JsValue::UNDEFINED);
+            }
+            let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
+            inner.count_out(u64::from(len));
+            *body.borrow_mut() = Some(stream);
+            controller.enqueue_with_chunk(&value)?;
+        }
+    }
+    Ok(JsValue::UNDEFINED)
 }
 
 #[wasm_bindgen]
@@ -145,11 +191,13 @@ impl SourceStage {
                 let inner = Rc::clone(&self.inner);
                 let url = url.clone();
                 future_to_promise(async move {
-                    let reader = open_body(url).await.inspect_err(|e| {
-                        inner.handle.end(Phase::Errored, Some(reason_text(e)));
-                    })?;
-                    if let Producer::Fetch { reader: slot, .. } = &inner.producer {
-                        *slot.borrow_mut() = Some(reader);
+                    let stream = open_body(inner.handle.info.kind, url)
+                        .await
+                        .inspect_err(|e| {
+                            inner.handle.end(Phase::Errored, Some(reason_text(e)));
+                        })?;
+                    if let Producer::Fetch { body, .. } = &inner.producer {
+                        *body.borrow_mut() = Some(stream);
                     }
                     Ok(JsValue::UNDEFINED)
                 })
@@ -199,24 +247,8 @@ impl SourceStage {
                 })
                 .into())
             }
-            Producer::Fetch { reader, .. } => {
-                let Some(reader) = reader.borrow().clone() else {
-                    return Ok(JsValue::UNDEFINED);
-                };
-                let inner = Rc::clone(inner);
-                Ok(future_to_promise(async move {
-                    let step = JsFuture::from(reader.read()).await?;
-                    if Reflect::get(&step, &"done".into())?.is_truthy() {
-                        inner.close(&controller)?;
-                    } else {
-                        let value = Reflect::get(&step, &"value".into())?;
-                        let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
-                        inner.count_out(u64::from(len));
-                        controller.enqueue_with_chunk(&value)?;
-                    }
-                    Ok(JsValue::UNDEFINED)
-                })
-                .into())
+            Producer::Fetch { .. } => {
+                Ok(future_to_promise(read_body(Rc::clone(inner), controller)).into())
             }
             // Push ignores pull: its loop enqueues regardless.
             Producer::Push { .. } => Ok(JsValue::UNDEFINED),
@@ -228,9 +260,14 @@ impl SourceStage {
         self.inner
             .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
-        if let Producer::Fetch { reader, .. } = &self.inner.producer {
-            if let Some(r) = reader.borrow().as_ref() {
-                return r.cancel_with_reason(&reason).into();
+        if let Producer::Fetch { body, .. } = &self.inner.producer {
+            // Mid-read, the body is out; the read cancels it when it ends.
+            if let Some(stream) = body.borrow_mut().take() {
+                return future_to_promise(async move {
+                    stream.cancel_with_reason(&reason).await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+                .into();
             }
         }
         JsValue::UNDEFINED

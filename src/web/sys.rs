@@ -1,63 +1,9 @@
-//! Raw bindings: the stream-building snippet (`glue.js`) and the few globals
-//! the stages need, bound on the global object so they work in a Window and
-//! in a Worker alike.
+//! Bindings to browser globals the stages need, bound on the global object
+//! so they work in a Window and in a Worker alike. The bindings to
+//! `glue.js` sit beside the Rust types that use them.
 
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
-
-use crate::web::sink::SinkStage;
-use crate::web::source::SourceStage;
-use crate::web::transformer::TransformStage;
-
-#[wasm_bindgen(module = "/src/web/glue.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = makeReadable)]
-    pub fn make_readable(stage: SourceStage, high_water_mark: f64) -> web_sys::ReadableStream;
-
-    #[wasm_bindgen(js_name = makeTransform)]
-    pub fn make_transform(stage: TransformStage, high_water_mark: f64) -> web_sys::TransformStream;
-
-    #[wasm_bindgen(js_name = makeWritable)]
-    pub fn make_writable(stage: SinkStage, high_water_mark: f64) -> web_sys::WritableStream;
-
-    #[wasm_bindgen(js_name = makeWorkerTransform)]
-    pub fn make_worker_transform(
-        proxy: crate::web::worker::WorkerProxy,
-        worker_url: &str,
-        module: &JsValue,
-        kind: &str,
-        options: &JsValue,
-        high_water_mark: f64,
-        in_flight: f64,
-    ) -> web_sys::TransformStream;
-
-    #[wasm_bindgen(js_name = makePoolTransform)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn make_pool_transform(
-        control: crate::web::worker::PoolControl,
-        worker_url: &str,
-        module: &JsValue,
-        kind: &str,
-        options: &JsValue,
-        workers: f64,
-        high_water_mark: f64,
-        faults: &JsValue,
-    ) -> web_sys::TransformStream;
-
-    #[wasm_bindgen(js_name = workerCounts)]
-    pub fn worker_counts() -> JsValue;
-
-    pub fn retire(stream: &JsValue);
-
-    #[wasm_bindgen(js_name = killWorker)]
-    pub fn kill_worker(stream: &JsValue, k: f64) -> bool;
-
-    #[wasm_bindgen(js_name = snapshotOf)]
-    pub fn snapshot_of(stream: &JsValue) -> JsValue;
-
-    /// "a string", "a Uint8Array", "null": for error messages.
-    pub fn describe(value: &JsValue) -> String;
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -95,4 +41,15 @@ pub fn random_bytes(buf: &mut [u8]) {
     let js = js_sys::Uint8Array::new_with_length(buf.len() as u32);
     get_random_values(&js);
     js.copy_to(buf);
+}
+
+/// `navigator.hardwareConcurrency` (in a Window or a Worker), at least 1.
+pub fn hardware_concurrency() -> f64 {
+    let navigator =
+        js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1.0)
+        .clamp(1.0, 64.0)
 }

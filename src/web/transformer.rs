@@ -14,61 +14,17 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::TransformStreamDefaultController;
 
-use crate::core::catalog::{DataType, StageInfo};
+use crate::core::stage::DataType;
 use crate::core::{Driver, Error, Flow, Piece, Shape};
+use crate::web::chunk::{chunk_bytes, describe, piece_value};
 use crate::web::error::to_js;
 use crate::web::metrics::{Phase, StageHandle};
-use crate::web::sys::{describe, performance_now, sleep};
+use crate::web::sys::{performance_now, sleep};
 
-/// One output piece as the JS value downstream gets: a `Uint8Array`, a
-/// string, or (records) the parsed value.
-///
-/// # Errors
-///
-/// Only if a record is not JSON, which the stages check before they end one.
-pub fn piece_value(output: Option<DataType>, bytes: &[u8]) -> Result<JsValue, JsValue> {
-    Ok(match output {
-        // Text and record stages check UTF-8 (and records, JSON) before they
-        // end a record, so neither conversion can fail.
-        Some(DataType::Text) => JsValue::from_str(&String::from_utf8_lossy(bytes)),
-        Some(DataType::Records) => js_sys::JSON::parse(&String::from_utf8_lossy(bytes))?,
-        _ => Uint8Array::from(bytes).into(),
-    })
-}
-
-/// A chunk as the bytes a stage's core takes: a `Uint8Array`'s bytes, a
-/// string's UTF-8, or a record's JSON line.
-///
-/// # Errors
-///
-/// A chunk of the wrong type for the stage, naming it.
-pub fn chunk_bytes(info: &StageInfo, chunk: &JsValue, index: u64) -> Result<Vec<u8>, Error> {
-    let wrong = |expected| Error::BadChunk {
-        stage: info.kind.to_string(),
-        chunk: index,
-        found: describe(chunk),
-        expected,
-    };
-    match info.input {
-        Some(DataType::Records) => {
-            // `JSON.stringify` throws on a BigInt or a cycle and gives
-            // undefined for a function: none of them is a record.
-            let mut line = js_sys::JSON::stringify(chunk)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| wrong("a JSON-serialisable record"))?;
-            line.push('\n');
-            Ok(line.into_bytes())
-        }
-        Some(DataType::Text) => chunk
-            .as_string()
-            .map(String::into_bytes)
-            .ok_or_else(|| wrong("a string")),
-        _ => chunk
-            .dyn_ref::<Uint8Array>()
-            .map(Uint8Array::to_vec)
-            .ok_or_else(|| wrong("a Uint8Array")),
-    }
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeTransform)]
+    fn make_transform(stage: TransformStage, high_water_mark: f64) -> web_sys::TransformStream;
 }
 
 /// A wait shorter than this is not worth a timer.
@@ -97,12 +53,18 @@ pub struct TransformStage {
 }
 
 impl TransformStage {
-    pub fn new(handle: Rc<StageHandle>, driver: Driver) -> Self {
-        TransformStage {
+    /// The `TransformStream` whose transformer is this stage.
+    pub fn stream(
+        handle: Rc<StageHandle>,
+        driver: Driver,
+        high_water_mark: f64,
+    ) -> web_sys::TransformStream {
+        let stage = TransformStage {
             handle,
             driver: RefCell::new(driver),
             scratch: RefCell::new(Vec::new()),
-        }
+        };
+        make_transform(stage, high_water_mark)
     }
 
     fn fail(&self, error: &Error) -> JsValue {
@@ -204,7 +166,9 @@ impl TransformStage {
             self.handle.info.input,
             Some(DataType::Records | DataType::Text)
         ) {
-            let input = chunk_bytes(self.handle.info, &chunk, index).map_err(|e| self.fail(&e))?;
+            let info = self.handle.info;
+            let input =
+                chunk_bytes(info.kind, info.input, &chunk, index).map_err(|e| self.fail(&e))?;
             self.handle.counters.borrow_mut().bytes_in += input.len() as u64;
             return self.push(&input, &controller).map(|()| JsValue::UNDEFINED);
         }

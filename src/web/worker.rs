@@ -1,31 +1,136 @@
-//! Stages placed in a Worker (`worker: true`, "pinned"): the whole stage
-//! runs in one dedicated module Worker that loads this same wasm module
-//! (`WebAssembly.Module` posted to it, no second build). `WorkerStage` is
-//! what the worker runs; `WorkerProxy` is what the main thread's
-//! `TransformStream` reports its metrics through.
+//! Transforms placed in Workers. A pinned stage (`worker: true`) is a pool
+//! of one that keeps the stage's state for the whole stream; a pooled stage
+//! (`pool: n`) fans stateless chunks out to n Workers. Both are one
+//! `TransformStream` built by `makeWorkerTransform` in `glue.js`, whose
+//! decisions come from [`WorkerControl`] (the core [`PoolScheduler`]) and
+//! whose metrics go to the stage's handle. Each Worker loads this same wasm
+//! module (the `WebAssembly.Module` is posted to it) and runs
+//! [`WorkerStage`].
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::TransformStreamDefaultController;
 
-use crate::core::catalog::{self, Role, StageInfo};
+use crate::core::catalog;
+use crate::core::options::{Group, Options};
+use crate::core::placement::{Faults, InWorkers};
+use crate::core::pool::PoolScheduler;
+use crate::core::stage::{DataType, Role, StageInfo};
 use crate::core::{Driver, Error, Flow, Piece};
+use crate::web::chunk::{chunk_bytes, piece_value};
 use crate::web::error::to_js;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
+use crate::web::options::options_map;
 use crate::web::sys;
-use crate::web::transformer::{chunk_bytes, piece_value};
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeWorkerTransform)]
+    fn make_worker_transform(
+        control: WorkerControl,
+        worker_url: &str,
+        module: &JsValue,
+        kind: &str,
+        options: &JsValue,
+        config: &JsValue,
+    ) -> web_sys::TransformStream;
+
+    /// `{ created, terminated, active }`.
+    #[wasm_bindgen(js_name = workerCounts)]
+    pub fn worker_counts() -> JsValue;
+
+    /// Terminates a worker stage's Workers if they still run.
+    pub fn retire(stream: &JsValue);
+
+    #[wasm_bindgen(js_name = killWorker)]
+    pub fn kill_worker(stream: &JsValue, k: f64) -> bool;
+}
 
 fn put(o: &Object, key: &str, value: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &JsValue::from_str(key), value);
 }
 
+/// Serialised JSON always parses back.
+fn to_js_value(value: &impl Serialize) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What `makeWorkerTransform` needs besides the stage.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Config {
+    workers: usize,
+    high_water_mark: f64,
+    /// Chunks that own their buffer move to a pinned Worker; a pool copies
+    /// them, keeping the original to run again if its Worker dies.
+    pinned: bool,
+    faults: Faults,
+}
+
+/// A transform in Workers: one pinned Worker or a pool.
+pub fn transform_stream(
+    info: &'static StageInfo,
+    o: &Options,
+    place: InWorkers,
+) -> (web_sys::TransformStream, Rc<StageHandle>) {
+    let InWorkers {
+        workers,
+        pinned,
+        in_flight,
+        max_restarts,
+        faults,
+    } = place;
+    let hwm = o.high_water_mark();
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    handle.set_workers(workers, pinned);
+    let scheduler = if pinned {
+        PoolScheduler::pinned(in_flight)
+    } else {
+        PoolScheduler::new(workers, in_flight, max_restarts)
+    };
+    let control = WorkerControl {
+        handle: Rc::clone(&handle),
+        scheduler: RefCell::new(scheduler),
+    };
+    let config = Config {
+        workers,
+        high_water_mark: hwm,
+        pinned,
+        faults,
+    };
+    // The Worker resolves the stage's own options again; where it runs and
+    // its queue are this side's business.
+    let options = to_js_value(&o.to_json(&[Group::Stage]));
+    let stream = make_worker_transform(
+        control,
+        &worker_url(),
+        &wasm_bindgen::module(),
+        info.kind,
+        &options,
+        &to_js_value(&config),
+    );
+    (stream, handle)
+}
+
+/// The URL of the worker entry script, shipped next to the package.
+fn worker_url() -> String {
+    wasm_bindgen::link_to!(module = "/src/web/worker.js")
+}
+
 /// The stage itself, inside the worker.
 #[wasm_bindgen(js_name = WorkerStage, skip_typescript)]
 pub struct WorkerStage {
-    info: &'static StageInfo,
+    kind: &'static str,
+    input: Option<DataType>,
+    output: Option<DataType>,
     driver: Driver,
     chunks: u64,
 }
@@ -37,30 +142,28 @@ impl WorkerStage {
     /// The same option errors `createTransform` gives.
     #[wasm_bindgen(constructor)]
     pub fn new(kind: &str, options: JsValue) -> Result<WorkerStage, JsValue> {
-        let given = crate::web::options_map(kind, &options)?;
+        let given = options_map(kind, &options)?;
         let (info, o) = catalog::resolve(Role::Transform, kind, &given)?;
-        let driver = Driver::new(catalog::build_transform(
-            info.kind,
-            &o,
-            &mut sys::random_bytes,
-        )?);
+        let driver = Driver::new(info.build_transform(&o, &mut sys::random_bytes)?);
         Ok(WorkerStage {
-            info,
+            kind: info.kind,
+            input: info.input,
+            output: info.output,
             driver,
             chunks: 0,
         })
     }
 
-    /// Runs one chunk: `{ out: [values], enough: bool, error?: {…} }`. The
-    /// values made before an error are in `out`.
+    /// Runs one chunk: `{ out: [values], enough, bytesIn, bytesOut,
+    /// error?: {…} }`. The values made before an error are in `out`.
     pub fn push(&mut self, chunk: JsValue) -> JsValue {
         let index = self.chunks;
         self.chunks += 1;
-        let bytes = match chunk_bytes(self.info, &chunk, index) {
+        let bytes = match chunk_bytes(self.kind, self.input, &chunk, index) {
             Ok(b) => b,
-            Err(e) => return reply(Array::new(), false, Some(&e)),
+            Err(e) => return reply(Array::new(), false, 0, 0, Some(&e)),
         };
-        self.step(|d, emit| d.push(&bytes, emit))
+        self.step(bytes.len(), |d, emit| d.push(&bytes, emit))
     }
 
     /// How many ms the chunk of `len` bytes must wait before it goes on
@@ -69,12 +172,12 @@ impl WorkerStage {
         self.driver.pace_ms(len as usize, sys::performance_now())
     }
 
-    /// Ends the input: `{ out, enough: true, error? }`.
+    /// Ends the input: `{ out, enough: true, bytesIn: 0, bytesOut, error? }`.
     pub fn finish(&mut self) -> JsValue {
-        self.step(|d, emit| d.finish(emit).map(|()| Flow::Enough))
+        self.step(0, |d, emit| d.finish(emit).map(|()| Flow::Enough))
     }
 
-    /// The stage's `result` and `details` for metrics, if any.
+    /// The stage's `result` and rejected count for metrics, if any.
     pub fn report(&self) -> JsValue {
         let o = Object::new();
         if let Some(r) = self.driver.result() {
@@ -92,33 +195,41 @@ impl WorkerStage {
 impl WorkerStage {
     fn step(
         &mut self,
+        bytes_in: usize,
         run: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<Flow, Error>,
     ) -> JsValue {
         let out = Array::new();
-        let output = self.info.output;
-        let mut failed = None;
+        let output = self.output;
+        let mut bytes_out = 0;
         let result = run(&mut self.driver, &mut |p: Piece<'_>| {
             let (Piece::Bytes(b) | Piece::Record(b)) = p;
-            match piece_value(output, b) {
-                Ok(v) => {
-                    out.push(&v);
-                }
-                Err(e) => failed = Some(e),
+            // A record is valid JSON before it is ended (see piece_value).
+            if let Ok(v) = piece_value(output, b) {
+                bytes_out += b.len();
+                out.push(&v);
             }
         });
         match result {
-            Ok(flow) => reply(out, flow == Flow::Enough, None),
-            Err(e) => reply(out, false, Some(&e)),
+            Ok(flow) => reply(out, flow == Flow::Enough, bytes_in, bytes_out, None),
+            Err(e) => reply(out, false, bytes_in, bytes_out, Some(&e)),
         }
     }
 }
 
 /// The worker's answer; errors travel as plain fields because structured
 /// clone keeps only an Error's name and message.
-fn reply(out: Array, enough: bool, error: Option<&Error>) -> JsValue {
+fn reply(
+    out: Array,
+    enough: bool,
+    bytes_in: usize,
+    bytes_out: usize,
+    error: Option<&Error>,
+) -> JsValue {
     let o = Object::new();
     put(&o, "out", &out);
     put(&o, "enough", &JsValue::from_bool(enough));
+    put(&o, "bytesIn", &JsValue::from_f64(bytes_in as f64));
+    put(&o, "bytesOut", &JsValue::from_f64(bytes_out as f64));
     if let Some(e) = error {
         let js = to_js(e);
         let fields = Object::new();
@@ -133,115 +244,24 @@ fn reply(out: Array, enough: bool, error: Option<&Error>) -> JsValue {
     o.into()
 }
 
-/// The main thread's side of a pinned stage: counts and state for metrics.
+/// The number `key` of a worker reply, 0 if absent.
+fn field(reply: &JsValue, key: &str) -> f64 {
+    Reflect::get(reply, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+/// The main thread's side of a stage in Workers, pinned or pooled: the
+/// core scheduler decides, the JS glue moves chunks, and everything the
+/// metrics show is reported here.
 #[wasm_bindgen(skip_typescript)]
-pub struct WorkerProxy {
+pub struct WorkerControl {
     handle: Rc<StageHandle>,
+    scheduler: RefCell<PoolScheduler>,
 }
 
-impl WorkerProxy {
-    pub fn new(handle: Rc<StageHandle>) -> Self {
-        WorkerProxy { handle }
-    }
-}
-
-#[wasm_bindgen]
-impl WorkerProxy {
-    pub fn start(&self, _controller: TransformStreamDefaultController, queued: Object) {
-        self.handle.set_queued_counter(queued);
-    }
-
-    /// A chunk went to the worker: `transferred` when its buffer moved
-    /// rather than being copied.
-    pub fn sent(&self, bytes: f64, transferred: bool) {
-        self.handle.running();
-        let mut c = self.handle.counters.borrow_mut();
-        c.chunks_in += 1;
-        c.worker_in_flight += 1;
-        c.bytes_in += bytes as u64;
-        if transferred {
-            c.transfers += 1;
-        } else {
-            c.copies += 1;
-        }
-    }
-
-    /// Outputs came back: `chunks` values holding `bytes` bytes, after
-    /// `busy_ms` of work in the worker; `answer` when they answer a chunk
-    /// (not the flush).
-    pub fn received(&self, chunks: f64, bytes: f64, busy_ms: f64, answer: bool) {
-        let mut c = self.handle.counters.borrow_mut();
-        if answer {
-            c.worker_in_flight = c.worker_in_flight.saturating_sub(1);
-        }
-        c.chunks_out += chunks as u64;
-        c.bytes_out += bytes as u64;
-        c.worker_busy_ms += busy_ms;
-    }
-
-    pub fn report(&self, report: &JsValue) {
-        if let Some(r) = Reflect::get(report, &"result".into())
-            .ok()
-            .and_then(|v| v.as_string())
-        {
-            self.handle.set_result(Some(r));
-        }
-        if let Some(n) = Reflect::get(report, &"rejected".into())
-            .ok()
-            .and_then(|v| v.as_f64())
-        {
-            self.handle.counters.borrow_mut().rejected = n as u64;
-        }
-    }
-
-    pub fn done(&self) {
-        self.handle.end(Phase::Done, None);
-    }
-
-    pub fn failed(&self, reason: &JsValue) {
-        self.handle.end(Phase::Errored, Some(reason_text(reason)));
-    }
-
-    pub fn cancelled(&self, reason: &JsValue) {
-        self.handle.end(Phase::Cancelled, Some(reason_text(reason)));
-    }
-
-    pub fn snapshot(&self) -> JsValue {
-        self.handle.snapshot()
-    }
-}
-
-/// The URL of the worker entry script, shipped next to the package.
-pub fn worker_url() -> String {
-    wasm_bindgen::link_to!(module = "/src/web/worker.js")
-}
-
-/// The main thread's side of a pooled stage: the core scheduler decides,
-/// the JS glue moves chunks; metrics go to the stage handle.
-#[wasm_bindgen(skip_typescript)]
-pub struct PoolControl {
-    handle: Rc<StageHandle>,
-    scheduler: std::cell::RefCell<crate::core::pool::PoolScheduler>,
-}
-
-impl PoolControl {
-    pub fn new(
-        handle: Rc<StageHandle>,
-        workers: usize,
-        in_flight: usize,
-        max_restarts: u32,
-    ) -> Self {
-        handle.set_pool(workers);
-        PoolControl {
-            handle,
-            scheduler: std::cell::RefCell::new(crate::core::pool::PoolScheduler::new(
-                workers,
-                in_flight,
-                max_restarts,
-            )),
-        }
-    }
-
+impl WorkerControl {
     fn publish(&self) {
         let s = self.scheduler.borrow();
         self.handle.update_pool(|p| {
@@ -254,13 +274,13 @@ impl PoolControl {
 }
 
 #[wasm_bindgen]
-impl PoolControl {
+impl WorkerControl {
     pub fn start(&self, _controller: TransformStreamDefaultController, queued: Object) {
         self.handle.set_queued_counter(queued);
     }
 
-    /// `[seq, worker]` for the next chunk, or `undefined` when the pool is
-    /// full and the chunk must wait.
+    /// `[seq, worker]` for the next chunk, or `undefined` when every
+    /// Worker is full and the chunk must wait.
     pub fn admit(&self) -> JsValue {
         let slot = self.scheduler.borrow_mut().admit();
         self.publish();
@@ -269,18 +289,21 @@ impl PoolControl {
         })
     }
 
-    /// A chunk went to a worker as a structured-clone copy (the original is
-    /// kept to run again if that worker dies).
-    pub fn sent(&self, bytes: f64) {
+    /// A chunk went to a Worker: `moved` when its buffer was transferred
+    /// rather than copied.
+    pub fn sent(&self, moved: bool) {
         self.handle.running();
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_in += 1;
-        c.bytes_in += bytes as u64;
-        c.copies += 1;
+        if moved {
+            c.transfers += 1;
+        } else {
+            c.copies += 1;
+        }
     }
 
-    /// Worker `w` finished `seq` after `busy_ms`: the sequence numbers that
-    /// may now go downstream, in order.
+    /// Worker `w` answered `seq` after `busy_ms`: the sequence numbers
+    /// whose answers may now go downstream, in order.
     pub fn completed(&self, w: usize, seq: f64, busy_ms: f64) -> Array {
         let ready = {
             let mut s = self.scheduler.borrow_mut();
@@ -305,17 +328,37 @@ impl PoolControl {
             .collect()
     }
 
-    pub fn received(&self, chunks: f64, bytes: f64) {
+    /// A Worker's reply went downstream: its values, and the bytes the
+    /// Worker counted in and out (`web::chunk`'s rule).
+    pub fn delivered(&self, reply: &JsValue) {
+        let values = Reflect::get(reply, &"out".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<Array>().ok())
+            .map_or(0, |a| a.length());
         let mut c = self.handle.counters.borrow_mut();
-        c.chunks_out += chunks as u64;
-        c.bytes_out += bytes as u64;
+        c.chunks_out += u64::from(values);
+        c.bytes_in += field(reply, "bytesIn") as u64;
+        c.bytes_out += field(reply, "bytesOut") as u64;
+    }
+
+    /// A Worker's end-of-stream report: its result, and the records it
+    /// rejected (added up over a pool).
+    pub fn report(&self, report: &JsValue) {
+        if let Some(r) = Reflect::get(report, &"result".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            self.handle.set_result(Some(r));
+        }
+        self.handle.counters.borrow_mut().rejected += field(report, "rejected") as u64;
     }
 
     /// Worker `w` died: what to run again on its replacement.
     ///
     /// # Errors
     ///
-    /// Past `maxRestarts`: an error saying how many workers died and why.
+    /// A pinned stage's Worker died, or a pool passed `maxRestarts`: an
+    /// error saying how many Workers died and why.
     pub fn crashed(&self, w: usize, why: &str) -> Result<Array, JsValue> {
         let again = self
             .scheduler
@@ -332,6 +375,7 @@ impl PoolControl {
             .collect())
     }
 
+    /// Every chunk sent has gone downstream.
     pub fn idle(&self) -> bool {
         self.scheduler.borrow().idle()
     }

@@ -2,7 +2,8 @@
 //! web glue does, and demand the same outcome however the input is split.
 #![allow(dead_code)]
 
-use pipewright::core::catalog::{self, Role};
+use pipewright::core::catalog;
+use pipewright::core::stage::Role;
 use pipewright::core::{Driver, Error, Flow, Piece, Transform};
 use serde_json::{Map, Value};
 
@@ -41,7 +42,8 @@ pub fn build(kind: &str, options: Value) -> Box<dyn Transform> {
     let given: Map<String, Value> = options.as_object().cloned().unwrap_or_default();
     let (info, opts) =
         catalog::resolve(Role::Transform, kind, &given).expect("test options are valid");
-    catalog::build_transform(info.kind, &opts, &mut fixed_random).expect("test options build")
+    info.build_transform(&opts, &mut fixed_random)
+        .expect("test options build")
 }
 
 pub fn run(kind: &str, options: &Value, chunks: &[&[u8]], step: usize) -> Outcome {

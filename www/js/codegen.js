@@ -19,14 +19,15 @@ function call(factory, stage, extra = "") {
 }
 
 // `spec` as a module: create each stage, pipe them, print what the sink saw.
-export function generateCode(spec) {
+// `blobParam` names the source's File/Blob option, if it has one (from the
+// catalogue).
+export function generateCode(spec, blobParam = null) {
   const lines = [`import init, { createSource, createTransform, createSink, stageMetrics } from "pipewright";`, "", "await init();", ""];
-  const usesFile = spec.source.kind === "file";
-  if (usesFile) {
+  if (blobParam) {
     lines.push("// The file to read: a File from <input type=\"file\"> or a drop, or any Blob.");
-    lines.push('const file = document.querySelector("input[type=file]").files[0];');
+    lines.push(`const ${blobParam} = document.querySelector("input[type=file]").files[0];`);
   }
-  lines.push(`const source = ${call("createSource", spec.source, usesFile ? "file" : "")};`);
+  lines.push(`const source = ${call("createSource", spec.source, blobParam ?? "")};`);
   lines.push(`const sink = ${call("createSink", spec.sink)};`);
   lines.push("");
   lines.push("try {");

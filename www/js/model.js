@@ -83,37 +83,34 @@ export function specFromFragment(hash) {
   }
 }
 
-const EXTENSIONS = {
-  gzip: [".gz"],
-  deflate: [".deflate"],
-  gunzip: ["", ".gz"],
-  inflate: ["", ".deflate"],
-  encrypt: [".enc"],
-  decrypt: ["", ".enc"],
-  "base64-encode": [".b64"],
-  "base64-decode": ["", ".b64"],
-  "csv-to-ndjson": [".ndjson", ".csv"],
-  "ndjson-stringify": [".ndjson", ".ndjson"],
-};
-
-const SOURCE_NAMES = { counter: "counter.txt", lorem: "lorem.txt", random: "random.bin", push: "push.txt", fetch: "download" };
-
-// The name a collected download gets: the file's own name (or one for the
-// generated data), changed by each transform that changes the format, e.g.
-// `notes.txt` through gzip is `notes.txt.gz`.
-export function downloadName(spec, fileName) {
-  let name = fileName || (spec.source.kind === "users" ? `users.${spec.source.format ?? "csv"}` : SOURCE_NAMES[spec.source.kind] ?? "output.bin");
-  for (const stage of spec.stages ?? []) {
-    const rule = EXTENSIONS[stage.kind];
-    if (!rule) continue;
-    const [add, strip] = rule;
-    if (strip && name.endsWith(strip)) name = name.slice(0, -strip.length);
-    name += add;
-  }
-  return name;
+// A catalogue entry by role and kind.
+export function stageInfo(catalog, role, kind) {
+  return catalog.find((s) => s.role === role && s.kind === kind);
 }
 
-// The path a validation message names: "pipeline spec: `stages[1].count` …".
-export function faultPath(message) {
-  return /`([^`]+)`/.exec(message ?? "")?.[1] ?? null;
+// The source that reads a File or Blob: the one with a `blob` param, and
+// that param's name.
+export function fileSource(catalog) {
+  for (const info of stagesOf(catalog, "source")) {
+    const param = info.params.find((p) => p.type === "blob");
+    if (param) return { info, param: param.name };
+  }
+  return null;
+}
+
+// The name a collected download gets: the file's own name, or the one the
+// catalogue gives the source's data (`users.{format}` takes the option's
+// value), changed by each transform the catalogue says changes the format,
+// e.g. `notes.txt` through gzip is `notes.txt.gz`.
+export function downloadName(catalog, spec, fileName) {
+  const source = stageInfo(catalog, "source", spec.source.kind);
+  const option = (name) => spec.source[name] ?? source.params.find((p) => p.name === name)?.default;
+  let name = fileName || source?.fileName?.replace(/\{(\w+)\}/g, (_, key) => option(key)) || "output.bin";
+  for (const stage of spec.stages ?? []) {
+    const rule = stageInfo(catalog, "transform", stage.kind)?.extension;
+    if (!rule) continue;
+    if (rule.strip && name.endsWith(rule.strip)) name = name.slice(0, -rule.strip.length);
+    name += rule.add;
+  }
+  return name;
 }

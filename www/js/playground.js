@@ -7,7 +7,7 @@
 import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
 import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
-import { DEFAULT_SPEC, downloadName, faultPath, shareFragment, specFromFragment } from "./model.js";
+import { DEFAULT_SPEC, downloadName, fileSource, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
 import { Charts, loadCharts } from "./ui/charts.js";
@@ -135,6 +135,7 @@ export class Playground {
     const { spec, problem, preset, from } = this.startingPoint();
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
+    this.live.catalog = cat;
     this.charts = new Charts(this.$("#timeline"), this.$("#memory"), uPlot);
     this.wire();
     const select = this.$("#preset");
@@ -210,7 +211,7 @@ export class Playground {
         t.tabIndex = on ? 0 : -1;
         this.$(`#${t.getAttribute("aria-controls")}`).hidden = !on;
       }
-      if (tab.id === "tab-code") this.$("#code").textContent = generateCode(this.builder.spec());
+      if (tab.id === "tab-code") this.$("#code").textContent = this.code(this.builder.spec());
     };
     for (const t of tabs) {
       t.addEventListener("click", () => select(t));
@@ -282,9 +283,16 @@ export class Playground {
     } catch (e) {
       problem.hidden = false;
       problem.textContent = `${e.name}: ${e.message}`;
-      this.builder.markInvalid(faultPath(e.message));
+      // The error names the field it is about: `stages[1].level`.
+      this.builder.markInvalid(e.path ?? null);
     }
-    if (!this.$("#panel-code").hidden) this.$("#code").textContent = generateCode(spec);
+    if (!this.$("#panel-code").hidden) this.$("#code").textContent = this.code(spec);
+  }
+
+  // The Code tab's text for `spec`.
+  code(spec) {
+    const file = fileSource(this.catalog);
+    return generateCode(spec, file && spec.source.kind === file.info.kind ? file.param : null);
   }
 
   share() {
@@ -318,11 +326,10 @@ export class Playground {
   // What to chart for each stage: bytes per second, or chunks per second
   // where the data leaving it (entering it, for the sink) is records.
   units(spec) {
-    const info = (role, kind) => this.catalog.find((s) => s.role === role && s.kind === kind);
     let type = "bytes";
     const units = ["bytes"];
     for (const stage of spec.stages) {
-      type = info("transform", stage.kind)?.output ?? type;
+      type = stageInfo(this.catalog, "transform", stage.kind)?.output ?? type;
       units.push(type === "records" ? "chunks" : "bytes");
     }
     units.push(type === "records" ? "chunks" : "bytes");
@@ -342,7 +349,8 @@ export class Playground {
     abortButton.disabled = false;
     this.setStatus("Running…");
     this.live.reset();
-    this.live.downloadName = downloadName(spec, spec.source.file?.name);
+    const file = fileSource(this.catalog);
+    this.live.downloadName = downloadName(this.catalog, spec, file && spec.source.kind === file.info.kind ? spec.source[file.param]?.name : undefined);
     this.$("#events tbody").replaceChildren();
     this.charts.clear();
     this.charts.markStart();

@@ -2,7 +2,7 @@
 // so a stage added in Rust appears here with no page change. Every string
 // shown comes from the catalogue or the user and goes in as text, never HTML.
 
-import { parseParam, stageSpec, stagesOf } from "../model.js";
+import { fileSource, parseParam, stageSpec, stagesOf } from "../model.js";
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -15,7 +15,9 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const PLACEMENT = new Set(["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "crashEvery", "jitterMs"]);
+// Where a transform runs, and its fault injection: the catalogue's
+// placement group.
+const isPlacement = (param) => param.group === "placement";
 
 function paramInput(id, param, value) {
   if (param.type === "blob") {
@@ -64,10 +66,10 @@ function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
     summary.textContent = state.info.summary;
     params.replaceChildren();
     advancedParams.replaceChildren();
-    advanced.hidden = !state.info.params.some((p) => PLACEMENT.has(p.name));
+    advanced.hidden = !state.info.params.some(isPlacement);
     for (const p of state.info.params) {
       // A pool is offered only where the catalogue says chunks may go to
-      // any Worker in any order.
+      // any Worker in any order (the API refuses `pool` elsewhere).
       if (p.name === "pool" && !state.info.poolable) continue;
       if (!(p.name in state.values) && p.default !== null) state.values[p.name] = p.default;
       const id = `${prefix}-${p.name}`;
@@ -82,7 +84,7 @@ function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
         state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
         changed();
       });
-      (PLACEMENT.has(p.name) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input, help));
+      (isPlacement(p) ? advancedParams : params).append(el("label", { htmlFor: id }, p.name, input, help));
     }
   }
   kind.addEventListener("change", () => {
@@ -119,14 +121,15 @@ export class Builder {
     });
   }
 
-  // Makes the source read `file` (a dropped or picked File).
+  // Makes the source read `file` (a dropped or picked File): the
+  // catalogue's source with a blob param.
   setFile(file) {
-    const info = this.catalog.find((s) => s.role === "source" && s.kind === "file");
+    const { info, param } = fileSource(this.catalog);
     const values = this.source.info === info ? this.source.values : {};
-    this.load({ ...this.spec(), source: { ...values, kind: "file" } });
-    this.source.values.file = file;
+    this.load({ ...this.spec(), source: { ...values, kind: info.kind } });
+    this.source.values[param] = file;
     // Show it in the file field too, where the browser allows that.
-    const input = this.root.querySelector("#source-file");
+    const input = this.root.querySelector(`#source-${param}`);
     if (input && typeof DataTransfer === "function" && file instanceof File) {
       const dt = new DataTransfer();
       dt.items.add(file);

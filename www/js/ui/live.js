@@ -246,7 +246,9 @@ export class LiveView {
     const extras = [];
     for (const stage of report.stages) {
       if (stage.rejected > 0) add(`${stage.kind} rejected`, formatCount(stage.rejected), `rejected-${stage.kind}`);
-      if (stage.result !== undefined && stage.kind === "preview") {
+      // How to show a result is the catalogue's call (`view`).
+      const view = this.catalog?.find((s) => s.role === stage.role && s.kind === stage.kind)?.view;
+      if (stage.result !== undefined && view === "text") {
         extras.push(el("pre", "preview", stage.result));
       } else if (stage.result !== undefined) {
         add(`${stage.kind} result`, stage.result, `result-${stage.kind}`);

@@ -1,0 +1,109 @@
+//! Builds a stage's native stream from its catalogue entry and resolved
+//! options: the core definition builds the logic, the placement says where
+//! a transform runs, and each stream type's module wraps it.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::core::options::Options;
+use crate::core::placement::Placement;
+use crate::core::stage::{Origin, StageInfo};
+use crate::core::{Driver, Error, OptionProblem};
+use crate::web::metrics::StageHandle;
+use crate::web::sink::SinkStage;
+use crate::web::source::{Producer, SourceStage};
+use crate::web::sys::random_bytes;
+use crate::web::transformer::TransformStage;
+use crate::web::worker;
+
+/// A source's `ReadableStream`; `blob` is its `Blob` option, if it has one.
+///
+/// # Errors
+///
+/// Options valid one by one but not together, or a missing `Blob`.
+pub fn source(
+    info: &'static StageInfo,
+    o: &Options,
+    blob: Option<web_sys::Blob>,
+) -> Result<(web_sys::ReadableStream, Rc<StageHandle>), Error> {
+    let (producer, total) = match (info.build_source(o)?, blob) {
+        (Origin::Generated(source), _) => {
+            let total = source.total_bytes();
+            (Producer::Generated(RefCell::new(source)), total)
+        }
+        (Origin::Push(source), _) => {
+            let total = source.total_bytes();
+            (
+                Producer::Push {
+                    source: RefCell::new(source),
+                },
+                total,
+            )
+        }
+        (Origin::Url(url), _) => (
+            Producer::Fetch {
+                url,
+                body: RefCell::new(None),
+            },
+            None,
+        ),
+        (Origin::Blob { chunk_size }, Some(blob)) => {
+            let size = blob.size() as u64;
+            let producer = Producer::File {
+                blob,
+                pos: Cell::new(0.0),
+                chunk: chunk_size as f64,
+            };
+            (producer, Some(size))
+        }
+        (Origin::Blob { .. }, None) => {
+            return Err(Error::BadOption {
+                stage: info.kind.to_string(),
+                option: "options".to_string(),
+                message: "must hold a File or Blob".to_string(),
+                problem: OptionProblem::Type,
+            })
+        }
+    };
+    let hwm = o.high_water_mark();
+    let handle = Rc::new(StageHandle::new(info, hwm, total));
+    let stream = SourceStage::stream(Rc::clone(&handle), producer, hwm);
+    Ok((stream, handle))
+}
+
+/// A transform's `TransformStream`, on the main thread or in Workers.
+///
+/// # Errors
+///
+/// A bad placement, or options valid one by one but not together.
+pub fn transform(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
+    match Placement::of(info, o)? {
+        Placement::Workers(place) => Ok(worker::transform_stream(info, o, place)),
+        Placement::Main => {
+            let driver = Driver::new(info.build_transform(o, &mut random_bytes)?);
+            let hwm = o.high_water_mark();
+            let handle = Rc::new(StageHandle::new(info, hwm, None));
+            let stream = TransformStage::stream(Rc::clone(&handle), driver, hwm);
+            Ok((stream, handle))
+        }
+    }
+}
+
+/// A sink's `WritableStream`.
+///
+/// # Errors
+///
+/// Options valid one by one but not together.
+pub fn sink(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
+    let logic = info.build_sink(o)?;
+    let hwm = o.high_water_mark();
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let stream = SinkStage::stream(Rc::clone(&handle), logic, hwm);
+    Ok((stream, handle))
+}

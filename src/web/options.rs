@@ -1,0 +1,148 @@
+//! A factory's JS options object, read once into the JSON the core
+//! validates: what JSON would silently drop or mangle (functions, objects,
+//! `NaN`, infinities) is refused here, naming the option; a `Blob` is taken
+//! from the object itself, since JSON cannot carry one.
+
+use js_sys::{Array, Object};
+use serde_json::{Map, Number, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::core::catalog;
+use crate::core::options::{Options, ParamType};
+use crate::core::stage::{Role, StageInfo};
+use crate::core::{Error, OptionProblem};
+use crate::web::chunk::describe;
+use crate::web::sys::{hardware_concurrency, object_entries};
+
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `pool: true` asks for one Worker per core: it becomes that number.
+pub fn default_pool(options: &mut Map<String, Value>) {
+    if options.get("pool") == Some(&Value::Bool(true)) {
+        options.insert(
+            "pool".to_string(),
+            Value::from(hardware_concurrency() as u64),
+        );
+    }
+}
+
+fn bad(kind: &str, option: String, message: String, problem: OptionProblem) -> Error {
+    Error::BadOption {
+        stage: kind.to_string(),
+        option,
+        message,
+        problem,
+    }
+}
+
+/// One option value as JSON.
+fn json_value(kind: &str, key: &str, v: &JsValue) -> Result<Value, Error> {
+    if let Some(n) = v.as_f64() {
+        // Whole numbers stay integers, so messages say `-1`, not `-1.0`.
+        let whole = n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER;
+        let number = if whole {
+            Some(Number::from(n as i64))
+        } else {
+            Number::from_f64(n)
+        };
+        return number.map(Value::Number).ok_or_else(|| {
+            bad(
+                kind,
+                key.to_string(),
+                format!("must be a finite number, got {n}"),
+                OptionProblem::Range,
+            )
+        });
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    // A `blob` param: the glue takes it from the object itself.
+    if v.is_null() || v.is_instance_of::<web_sys::Blob>() {
+        return Ok(Value::Null);
+    }
+    Err(bad(
+        kind,
+        key.to_string(),
+        format!("must be a number, string or boolean, got {}", describe(v)),
+        OptionProblem::Type,
+    ))
+}
+
+/// Reads a factory's options object into JSON.
+///
+/// # Errors
+///
+/// Not an object, or a value JSON cannot hold, named.
+pub fn options_map(kind: &str, options: &JsValue) -> Result<Map<String, Value>, Error> {
+    let mut map = Map::new();
+    if options.is_undefined() || options.is_null() {
+        return Ok(map);
+    }
+    let Some(object) = options
+        .dyn_ref::<Object>()
+        .filter(|_| !Array::is_array(options))
+    else {
+        return Err(bad(
+            kind,
+            "options".to_string(),
+            format!("must be an object, got {}", describe(options)),
+            OptionProblem::Type,
+        ));
+    };
+    for entry in object_entries(object).iter() {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let v = pair.get(1);
+        if v.is_undefined() {
+            continue;
+        }
+        let value = json_value(kind, &key, &v)?;
+        map.insert(key, value);
+    }
+    Ok(map)
+}
+
+/// Looks up `kind` in `role` and validates the JS `options` against it.
+///
+/// # Errors
+///
+/// An unknown kind or a bad option.
+pub fn resolve(
+    role: Role,
+    kind: &str,
+    options: &JsValue,
+) -> Result<(&'static StageInfo, Options), Error> {
+    let mut given = options_map(kind, options)?;
+    default_pool(&mut given);
+    catalog::resolve(role, kind, &given)
+}
+
+/// The `Blob` a source's `blob` param names, taken from the JS options
+/// object; `Ok(None)` for sources without one.
+///
+/// # Errors
+///
+/// A `TypeError` naming the option when it is missing or not a `Blob`.
+pub fn blob_option(info: &StageInfo, options: &JsValue) -> Result<Option<web_sys::Blob>, Error> {
+    let Some(param) = info.params.iter().find(|p| p.ty == ParamType::Blob) else {
+        return Ok(None);
+    };
+    let value = if options.is_object() {
+        js_sys::Reflect::get(options, &JsValue::from_str(param.name)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    value.dyn_into::<web_sys::Blob>().map(Some).map_err(|v| {
+        bad(
+            info.kind,
+            param.name.to_string(),
+            format!("must be a File or Blob, got {}", describe(&v)),
+            OptionProblem::Type,
+        )
+    })
+}
