@@ -1,4 +1,4 @@
-//! filter, hash-field and validate.
+//! filter, hash-field, validate and json-pointer.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -133,4 +133,68 @@ fn validate_passes_good_records_and_lists_the_first_bad_ones() {
             ..
         })
     ));
+}
+
+#[test]
+fn json_pointer_picks_one_value_out_of_each_record() {
+    let input = concat!(
+        "{\"id\":1,\"address\":{\"city\":\"Oslo\"},\"tags\":[\"a\",\"b\"],\"a/b\":true}\n",
+        "{\"id\":2,\"address\":{\"city\":\"Lima\"},\"tags\":[]}\n",
+    );
+    let picked = |pointer: &str| {
+        let out = same_every_way(
+            "json-pointer",
+            json!({ "pointer": pointer, "maxErrors": 1 }),
+            input.as_bytes(),
+        );
+        (lines_of(&out), out.error)
+    };
+    assert_eq!(
+        picked("/id"),
+        (vec!["1".to_string(), "2".to_string()], None)
+    );
+    assert_eq!(picked("/address/city").0, ["\"Oslo\"", "\"Lima\""]);
+    assert_eq!(
+        picked("/tags/1").0,
+        ["\"b\""],
+        "the second has no /tags/1 and is skipped"
+    );
+    assert_eq!(picked("/a~1b").0, ["true"], "~1 stands for / in a key");
+    assert_eq!(picked("").0.len(), 2, "\"\" is the whole record");
+}
+
+#[test]
+fn json_pointer_counts_records_without_the_value_as_bad() {
+    let input = b"{\"email\":\"a@x\"}\n{\"name\":\"no email\"}\n{\"email\":\"b@x\"}\n";
+    let out = same_every_way("json-pointer", json!({ "pointer": "/email" }), input);
+    assert_eq!(lines_of(&out), ["\"a@x\""]);
+    assert!(
+        matches!(&out.error, Some(Error::BadRecord { line: 2, detail, .. }) if detail == "has nothing at \"/email\""),
+        "{:?}",
+        out.error
+    );
+    let out = same_every_way(
+        "json-pointer",
+        json!({ "pointer": "/email", "maxErrors": 1 }),
+        input,
+    );
+    assert_eq!(
+        (lines_of(&out), out.error),
+        (vec!["\"a@x\"".to_string(), "\"b@x\"".to_string()], None)
+    );
+}
+
+#[test]
+fn a_json_pointer_without_a_leading_slash_is_refused_naming_the_option() {
+    let given = json!({ "pointer": "email" }).as_object().cloned().unwrap();
+    let (info, o) = catalog::resolve(Role::Transform, "json-pointer", &given).unwrap();
+    let e = info
+        .build_transform(&o, &mut common::fixed_random)
+        .err()
+        .expect("refused");
+    assert_eq!(e.option_problem(), Some(OptionProblem::Range));
+    assert_eq!(
+        e.to_string(),
+        "json-pointer: option `pointer` must be \"\" or start with /, got \"email\""
+    );
 }

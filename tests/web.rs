@@ -344,6 +344,7 @@ async fn a_bad_spec_rejects_with_its_path() {
         "{}",
         error_message(&err)
     );
+    assert_eq!(string(&err, "path"), "stages[1].maxLineBytes");
 }
 
 #[wasm_bindgen_test]
@@ -986,6 +987,29 @@ async fn validate_and_hash_field_in_a_users_pipeline() {
     let password = string(&record, "password");
     assert_eq!(password.len(), 64);
     assert!(password.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+#[wasm_bindgen_test]
+async fn json_pointer_picks_each_users_email_as_a_js_string() {
+    let stages = run_ok(
+        r#"{"source":{"kind":"users","format":"ndjson","count":50,"seed":3},
+            "stages":[{"kind":"ndjson-parse"},{"kind":"json-pointer","pointer":"/email"},
+                      {"kind":"ndjson-stringify"}],
+            "sink":{"kind":"preview","kib":64}}"#,
+    )
+    .await;
+    assert_eq!(num(&stages.get(2), "chunksOut"), 50.0);
+    let emails: Vec<String> = string(&stages.get(4), "result")
+        .lines()
+        .map(|l| {
+            js_sys::JSON::parse(l)
+                .unwrap()
+                .as_string()
+                .expect("a string")
+        })
+        .collect();
+    assert_eq!(emails.len(), 50);
+    assert!(emails.iter().all(|e| e.contains('@')), "{emails:?}");
 }
 
 #[wasm_bindgen(module = "/tests/fixtures/streams.js")]

@@ -41,6 +41,7 @@ pub const STAGES: &[StageDef] = &[
     select::FILTER_RECORDS,
     select::HASH_FIELD,
     select::VALIDATE,
+    select::JSON_POINTER,
     primes::PRIMES,
     text::THROTTLE,
     text::DELAY,

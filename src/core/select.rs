@@ -1,7 +1,8 @@
 //! Per-record stages on [`PerRecord`]: `filter` (lines) and `filter-records`
 //! keep what matches a substring or a regex; `hash-field` replaces one field
 //! of each record with its (salted, iterated) SHA-256; `validate` passes
-//! records that meet simple rules and counts, lists and drops the rest.
+//! records that meet simple rules and counts, lists and drops the rest;
+//! `json-pointer` picks one value out of each record.
 
 use regex::bytes::Regex;
 use serde_json::{Map, Value};
@@ -435,5 +436,62 @@ pub const VALIDATE: StageDef = StageDef {
             v.min_length,
             v.max_errors,
         )))
+    })
+};
+
+/// `json-pointer`: the value at an RFC 6901 pointer in each record.
+pub struct Pick {
+    kind: &'static str,
+    pointer: String,
+}
+
+impl RecordFn for Pick {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
+        let value: Value =
+            serde_json::from_slice(record).map_err(|e| RecordError::Invalid(e.to_string()))?;
+        let picked = value
+            .pointer(&self.pointer)
+            .ok_or_else(|| RecordError::Invalid(format!("has nothing at {:?}", self.pointer)))?;
+        // Writing a `Value` into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, picked);
+        Ok(true)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PickOptions {
+    pointer: String,
+    max_errors: u64,
+}
+
+pub const JSON_POINTER: StageDef = StageDef {
+    kind: "json-pointer",
+    title: "Pick a field (JSON Pointer)",
+    summary: "Each record becomes the value at `pointer` (RFC 6901: /email, /address/city, /tags/0; \"\" is the whole record); a record without it is a bad record.",
+    params: &[
+        ParamSpec::string("pointer", "/id", "Where the value is: \"\" or /key/key…, with ~1 for / and ~0 for ~ in a key."),
+        MAX_ERRORS,
+    ],
+    poolable: true,
+    ..StageDef::transform(DataType::Records, DataType::Records, |o, _| {
+        let p: PickOptions = o.typed()?;
+        if !p.pointer.is_empty() && !p.pointer.starts_with('/') {
+            return Err(Error::BadOption {
+                stage: o.kind().to_string(),
+                option: "pointer".to_string(),
+                message: format!("must be \"\" or start with /, got {:?}", p.pointer),
+                problem: OptionProblem::Range,
+            });
+        }
+        let pick = Pick {
+            kind: o.kind(),
+            pointer: p.pointer,
+        };
+        Ok(Box::new(PerRecord::new(pick, Shape::Records, 1 << 30, p.max_errors)))
     })
 };
