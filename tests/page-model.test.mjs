@@ -8,7 +8,7 @@ import { test } from "node:test";
 import init, { catalog as readCatalog, validateSpec } from "../www/pkg/pipewright.js";
 import { generateCode } from "../www/js/codegen.js";
 import { endEvent, eventsBetween } from "../www/js/events.js";
-import { downloadName, fileSource } from "../www/js/model.js";
+import { DEFAULT_SPEC, downloadName, fileSource } from "../www/js/model.js";
 import { PRESETS } from "../www/js/presets.js";
 
 await init({ module_or_path: await readFile(new URL("../www/pkg/pipewright_bg.wasm", import.meta.url)) });
@@ -112,5 +112,13 @@ test("ten presets, each with 2–4 sentences and a spec", () => {
   for (const p of PRESETS) {
     assert.ok(p.text.length >= 2 && p.text.length <= 4, p.id);
     assert.ok(p.spec.source && p.spec.sink, p.id);
+  }
+});
+
+test("the default pipeline and every preset's specs are valid against the catalogue", () => {
+  validateSpec(DEFAULT_SPEC);
+  for (const p of PRESETS) {
+    validateSpec(p.spec);
+    if (p.compare) validateSpec(p.compare.spec);
   }
 });
