@@ -43,7 +43,7 @@ pub fn source(
         (Origin::Url(url), _) => (
             Producer::Fetch {
                 url,
-                body: RefCell::new(None),
+                reader: RefCell::new(None),
             },
             None,
         ),

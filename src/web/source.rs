@@ -2,18 +2,15 @@
 //! (<https://streams.spec.whatwg.org/#underlying-source-api>). Generated,
 //! `file` and `fetch` sources produce a chunk only inside `pull()`, which the
 //! stream calls only while `desiredSize > 0` or a read is pending: that is
-//! what pull-based means. `push` is the deliberate exception. A `fetch`
-//! body is read into Rust through `wasm-streams` (`into_stream`).
+//! what pull-based means. `push` is the deliberate exception.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures::StreamExt;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use wasm_streams::readable::IntoStream;
-use web_sys::{Blob, ReadableStreamDefaultController, Response};
+use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
 
 use crate::core::source::Source;
 use crate::web::metrics::{reason_text, Phase, StageHandle};
@@ -39,11 +36,10 @@ pub enum Producer {
         pos: Cell<f64>,
         chunk: f64,
     },
-    /// A URL's response body, once `start()` has fetched it. It is taken
-    /// out while a read is under way.
+    /// A URL's response body, once `start()` has fetched it.
     Fetch {
         url: String,
-        body: RefCell<Option<IntoStream<'static>>>,
+        reader: RefCell<Option<ReadableStreamDefaultReader>>,
     },
     /// Ignores backpressure: enqueues from a generator in its own loop.
     Push { source: RefCell<Box<dyn Source>> },
@@ -130,9 +126,8 @@ async fn push_loop(inner: Rc<Inner>, controller: ReadableStreamDefaultController
     }
 }
 
-/// Fetches `url`; its body as a Rust stream of chunks, or an error naming
-/// the status.
-async fn open_body(kind: &str, url: String) -> Result<IntoStream<'static>, JsValue> {
+/// Fetches `url`; the body's reader, or an error naming the status.
+async fn open_body(kind: &str, url: String) -> Result<ReadableStreamDefaultReader, JsValue> {
     let response: Response = JsFuture::from(fetch(&url)).await?.dyn_into()?;
     if !response.ok() {
         let e = js_sys::Error::new(&format!(
@@ -148,36 +143,7 @@ async fn open_body(kind: &str, url: String) -> Result<IntoStream<'static>, JsVal
     let body = response.body().ok_or_else(|| {
         js_sys::Error::new(&format!("{kind}: the response for {url} has no body"))
     })?;
-    Ok(wasm_streams::ReadableStream::from_raw(body).into_stream())
-}
-
-/// Reads the next chunk of a `fetch` body into the stream.
-async fn read_body(
-    inner: Rc<Inner>,
-    controller: ReadableStreamDefaultController,
-) -> Result<JsValue, JsValue> {
-    let Producer::Fetch { body, .. } = &inner.producer else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    let Some(mut stream) = body.borrow_mut().take() else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    match stream.next().await {
-        None => inner.close(&controller)?,
-        Some(chunk) => {
-            let value = chunk?;
-            if inner.cancelled.get() {
-                // Cancelled while the read was under way: the body goes too.
-                let _ = stream.cancel().await;
-                return Ok(JsValue::UNDEFINED);
-            }
-            let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
-            inner.count_out(u64::from(len));
-            *body.borrow_mut() = Some(stream);
-            controller.enqueue_with_chunk(&value)?;
-        }
-    }
-    Ok(JsValue::UNDEFINED)
+    Ok(body.get_reader().unchecked_into())
 }
 
 #[wasm_bindgen]
@@ -196,8 +162,8 @@ impl SourceStage {
                         .inspect_err(|e| {
                             inner.handle.end(Phase::Errored, Some(reason_text(e)));
                         })?;
-                    if let Producer::Fetch { body, .. } = &inner.producer {
-                        *body.borrow_mut() = Some(stream);
+                    if let Producer::Fetch { reader, .. } = &inner.producer {
+                        *reader.borrow_mut() = Some(stream);
                     }
                     Ok(JsValue::UNDEFINED)
                 })
@@ -247,8 +213,24 @@ impl SourceStage {
                 })
                 .into())
             }
-            Producer::Fetch { .. } => {
-                Ok(future_to_promise(read_body(Rc::clone(inner), controller)).into())
+            Producer::Fetch { reader, .. } => {
+                let Some(reader) = reader.borrow().clone() else {
+                    return Ok(JsValue::UNDEFINED);
+                };
+                let inner = Rc::clone(inner);
+                Ok(future_to_promise(async move {
+                    let step = JsFuture::from(reader.read()).await?;
+                    if Reflect::get(&step, &"done".into())?.is_truthy() {
+                        inner.close(&controller)?;
+                    } else {
+                        let value = Reflect::get(&step, &"value".into())?;
+                        let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
+                        inner.count_out(u64::from(len));
+                        controller.enqueue_with_chunk(&value)?;
+                    }
+                    Ok(JsValue::UNDEFINED)
+                })
+                .into())
             }
             // Push ignores pull: its loop enqueues regardless.
             Producer::Push { .. } => Ok(JsValue::UNDEFINED),
@@ -260,14 +242,9 @@ impl SourceStage {
         self.inner
             .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
-        if let Producer::Fetch { body, .. } = &self.inner.producer {
-            // Mid-read, the body is out; the read cancels it when it ends.
-            if let Some(stream) = body.borrow_mut().take() {
-                return future_to_promise(async move {
-                    stream.cancel_with_reason(&reason).await?;
-                    Ok(JsValue::UNDEFINED)
-                })
-                .into();
+        if let Producer::Fetch { reader, .. } = &self.inner.producer {
+            if let Some(r) = reader.borrow().as_ref() {
+                return r.cancel_with_reason(&reason).into();
             }
         }
         JsValue::UNDEFINED
