@@ -342,18 +342,18 @@ impl Options {
     ///
     /// `T` does not match the stage's parameters of that group.
     pub fn group<T: DeserializeOwned>(&self, group: Group) -> Result<T, Error> {
-        let map: Map<String, Value> = self
-            .values
-            .iter()
-            .filter(|(_, (g, _))| *g == group)
-            .map(|(k, (_, v))| (k.to_string(), v.clone()))
-            .collect();
-        serde_json::from_value(Value::Object(map)).map_err(|e| Error::BadOption {
+        // Only the call below is generic: the rest is shared by every `T`,
+        // so each options struct costs the wasm its visitor and no more.
+        T::deserialize(&self.to_json(&[group])).map_err(|e| self.unreadable(&e))
+    }
+
+    fn unreadable(&self, e: &serde_json::Error) -> Error {
+        Error::BadOption {
             stage: self.kind.to_string(),
             option: "options".to_string(),
             message: format!("do not match what the stage reads: {e}"),
             problem: OptionProblem::Type,
-        })
+        }
     }
 
     /// The stage's own options as its typed struct.

@@ -10,6 +10,10 @@ use crate::core::options::{Group, Options, ParamSpec};
 use crate::core::stage::{StageInfo, MAX_SAFE};
 use crate::core::{Error, OptionProblem};
 
+/// The option that fans a stage out to a pool; `pool: true` in JS means one
+/// Worker per core, which the web glue turns into that number.
+pub const POOL: &str = "pool";
+
 /// The placement parameters, in the order the page shows them.
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec::boolean(
@@ -19,7 +23,7 @@ pub const PARAMS: &[ParamSpec] = &[
     )
     .in_group(Group::Placement),
     ParamSpec::int(
-        "pool",
+        POOL,
         0,
         0,
         64,
@@ -133,7 +137,7 @@ impl Placement {
         let p: PlacementOptions = o.group(Group::Placement)?;
         let refuse = |message: &str| Error::BadOption {
             stage: info.kind.to_string(),
-            option: "pool".to_string(),
+            option: POOL.to_string(),
             message: message.to_string(),
             problem: OptionProblem::Range,
         };

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::catalog;
 use crate::core::options::{Options, ParamType};
+use crate::core::placement::POOL;
 use crate::core::stage::{Role, StageInfo};
 use crate::core::{Error, OptionProblem};
 use crate::web::chunk::describe;
@@ -19,11 +20,8 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// `pool: true` asks for one Worker per core: it becomes that number.
 pub fn default_pool(options: &mut Map<String, Value>) {
-    if options.get("pool") == Some(&Value::Bool(true)) {
-        options.insert(
-            "pool".to_string(),
-            Value::from(hardware_concurrency() as u64),
-        );
+    if options.get(POOL) == Some(&Value::Bool(true)) {
+        options.insert(POOL.to_string(), Value::from(hardware_concurrency() as u64));
     }
 }
 
