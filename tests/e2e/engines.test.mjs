@@ -279,4 +279,32 @@ eachEngine((suite) => {
     await suite.record("pipewright.gzipSha256", r.gzipMain);
     await suite.record("pipewright.sameBytes", createHash("sha256").update(r.main).digest("hex") === createHash("sha256").update(expected).digest("hex") ? "✓" : "✗");
   });
+
+  test("a stage counts the same chunks and bytes in and out on the main thread, pinned and pooled", async () => {
+    const r = await inPage(`async () => {
+      const counts = async (stages, at, placement) => {
+        const report = await pw.runPipeline({
+          source: { kind: "users", format: "ndjson", count: 200, seed: 4, chunkSize: 4096 },
+          stages: stages.map((s, i) => (i === at ? { ...s, ...placement } : s)),
+          sink: { kind: "count" },
+        });
+        const s = report.stages[at + 1];
+        return [s.chunksIn, s.bytesIn, s.chunksOut, s.bytesOut];
+      };
+      const out = {};
+      // Records in and out (each counted as its JSON line), and text in,
+      // bytes out (text counted as UTF-8).
+      const records = [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 1 }, { kind: "ndjson-stringify" }];
+      const text = [{ kind: "split-lines" }, { kind: "text-encode" }];
+      for (const [name, placement] of Object.entries({ main: {}, pinned: { worker: true }, pooled: { pool: 2 } })) {
+        out[name] = { records: await counts(records, 1, placement), text: await counts(text, 1, placement) };
+      }
+      out.active = pw.workerCounts().active;
+      return out;
+    }`);
+    assert.ok(r.main.records[1] > 0 && r.main.text[1] > 0, JSON.stringify(r.main));
+    assert.deepEqual(r.pinned, r.main, "pinned");
+    assert.deepEqual(r.pooled, r.main, "pooled");
+    assert.equal(r.active, 0);
+  });
 });
