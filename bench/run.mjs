@@ -51,7 +51,9 @@ try {
     ),
   ];
   console.log(lines.join("\n"));
-  const fmt = (n) => n.toFixed(1);
+  // A rate is null where the run took 0 ms on a whole-millisecond clock
+  // (WebKit here): too fast to time, shown as "–".
+  const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : "–");
   console.log(
     [
       "",
