@@ -295,4 +295,29 @@ eachEngine((suite) => {
     assert.deepEqual(problems, []);
     await suite.record("workers.killWorker", "✓");
   });
+
+  test("a pinned stage whose worker dies fails the stream, naming the stage and why, and never restarts", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const gzip = pw.createTransform("gzip", { worker: true, inFlight: 1 });
+      const chunks = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode("line " + i + "\\n".repeat(200)));
+      let out = 0;
+      const done = sourceOf(chunks)
+        .pipeThrough(gzip)
+        .pipeTo(new WritableStream({ write: (c) => { out += c.length; } }))
+        .then(() => null, (e) => e);
+      await until(() => pw.stageMetrics(gzip).chunksIn >= 5);
+      const killed = pw.killWorker(gzip, 0);
+      const error = await done;
+      const m = pw.stageMetrics(gzip);
+      return { killed, message: error?.message, stage: error?.stage, state: m.state, saysRestarts: "restarts" in m, placement: m.placement, counts: pw.workerCounts() };
+    }`);
+    assert.equal(result.killed, true);
+    assert.equal(result.message, "gzip: the worker failed: worker 0 was terminated by killWorker()");
+    assert.equal(result.stage, "gzip");
+    assert.equal(result.state, "errored");
+    assert.equal(result.placement, "worker");
+    assert.equal(result.saysRestarts, false, "a pinned stage never restarts, and does not say it might");
+    assert.equal(result.counts.active, 0);
+    assert.deepEqual(problems, []);
+  });
 });
