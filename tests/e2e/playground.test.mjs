@@ -478,12 +478,20 @@ eachEngine((suite) => {
     assert.ok(widths[1][0] < 450);
     const stacked = await second.locator(".live-col").evaluate((live) => live.getBoundingClientRect().top >= live.parentElement.querySelector(".builder-col").getBoundingClientRect().bottom);
     assert.ok(stacked, "the narrow embed stacks builder and live view");
-    // Both run at once, each with its own result.
-    // (One click after the other: two clicks at once race their scrolling.)
+    // Both run at once, each with its own result. The second is started
+    // from the keyboard (focus, Enter), as a keyboard user would: a pointer
+    // click on it can land while the first's live view is growing the page
+    // (once in a full fresh-clone run, the second never started).
     await first.locator("#run-preset").click();
-    await second.locator("#run").click();
+    await second.locator("#run").focus();
+    await page.keyboard.press("Enter");
     assert.equal(await first.locator("#status").textContent(), "Running…");
-    await second.locator("#status", { hasText: "Done." }).waitFor();
+    await second
+      .locator("#status", { hasText: "Done." })
+      .waitFor()
+      .catch(async (e) => {
+        throw new Error(`${e.message}; the second says "${await second.locator("#status").textContent()}"`);
+      });
     await first.locator("#status", { hasText: "Done." }).waitFor({ timeout: 20_000 });
     assert.equal(number(await first.locator("#report .total-chunks").textContent()), 400);
     assert.match(await second.locator("#report pre.preview").textContent(), /"id":"49"/);
