@@ -204,6 +204,17 @@ fn truncated_trailing_and_hostile_input() {
     assert!(frame_error(&decrypt(&rounds, "correct horse", 10))
         .1
         .contains("PBKDF2 rounds"));
+    // One flipped bit in the rounds field (1000 = 0x3E8 → 0x8003E8 =
+    // 8,389,608 rounds) is refused at once, naming what encrypt writes;
+    // so is a count below encrypt's least.
+    for asked in [1000 | (1 << 23), 999, 0] {
+        let mut bad = sealed.clone();
+        bad[22..26].copy_from_slice(&u32::to_be_bytes(asked));
+        assert_eq!(
+            frame_error(&decrypt(&bad, "correct horse", 10)).1,
+            format!("the header asks for {asked} PBKDF2 rounds; encrypt writes 1000 to 1000000"),
+        );
+    }
     let mut huge = sealed.clone();
     huge[31..35].copy_from_slice(&u32::MAX.to_be_bytes());
     assert!(frame_error(&decrypt(&huge, "correct horse", 10))

@@ -26,9 +26,13 @@ const TAG: usize = 16;
 const FINAL: u8 = 1;
 /// The largest frame `decrypt` accepts: the largest `frameSize` plus a tag.
 const MAX_FRAME: usize = (16 << 20) + TAG;
-/// PBKDF2 rounds a header may ask for: more would let a hostile file stall
-/// the page.
-const MAX_ROUNDS: u32 = 10_000_000;
+/// The PBKDF2 rounds `encrypt` writes, and so the only ones `decrypt`
+/// accepts from a header: a hostile or damaged file cannot choose its own
+/// cost beyond what the slowest genuine file costs. The top is above
+/// OWASP's 600,000 for PBKDF2-HMAC-SHA256 (2023); one flipped header bit
+/// used to ask for 8.4 million rounds and froze the page for 5–10 s.
+pub const MIN_ROUNDS: u32 = 1_000;
+pub const MAX_ROUNDS: u32 = 1_000_000;
 
 fn derive(passphrase: &str, salt: &[u8], rounds: u32) -> Aes256Gcm {
     let mut key = [0u8; 32];
@@ -279,9 +283,9 @@ impl Decrypt {
                 ));
             }
             let rounds = u32::from_be_bytes([unit[22], unit[23], unit[24], unit[25]]);
-            if rounds == 0 || rounds > MAX_ROUNDS {
+            if !(MIN_ROUNDS..=MAX_ROUNDS).contains(&rounds) {
                 return Err(self.invalid(format!(
-                    "the header asks for {rounds} PBKDF2 rounds; 1 to {MAX_ROUNDS} are allowed"
+                    "the header asks for {rounds} PBKDF2 rounds; encrypt writes {MIN_ROUNDS} to {MAX_ROUNDS}"
                 )));
             }
             self.prefix.copy_from_slice(&unit[26..30]);
@@ -416,8 +420,8 @@ pub const ENCRYPT: StageDef = StageDef {
     title: "Encrypt (AES-GCM)",
     summary: "AES-256-GCM with a key from the passphrase (PBKDF2-SHA256); output is a header and authenticated frames that decrypt reads.",
     params: &[
-        ParamSpec::string("passphrase", "", "The secret. Anyone with it can decrypt."),
-        ParamSpec::int("iterations", 100_000, 1_000, 10_000_000, "PBKDF2 rounds: slower to derive, harder to guess."),
+        ParamSpec::secret("passphrase", "The secret. Anyone with it can decrypt."),
+        ParamSpec::int("iterations", 100_000, MIN_ROUNDS as u64, MAX_ROUNDS as u64, "PBKDF2 rounds: slower to derive, harder to guess."),
         ParamSpec::int("frameSize", 65_536, 1, 16 << 20, "Plaintext bytes per authenticated frame."),
     ],
     cpu_bound: true,
@@ -438,7 +442,7 @@ pub const DECRYPT: StageDef = StageDef {
     kind: "decrypt",
     title: "Decrypt (AES-GCM)",
     summary: "Reads what encrypt wrote; a wrong passphrase or an altered, missing or extra frame is an error naming the frame.",
-    params: &[ParamSpec::string("passphrase", "", "The secret used to encrypt.")],
+    params: &[ParamSpec::secret("passphrase", "The secret used to encrypt.")],
     cpu_bound: true,
     extension: Some(Extension { add: "", strip: ".enc" }),
     ..StageDef::transform(Bytes, Bytes, |o, _| {
