@@ -8,7 +8,7 @@ import { test } from "node:test";
 import init, { catalog as readCatalog, validateSpec } from "../www/pkg/pipewright.js";
 import { generateCode } from "../www/js/codegen.js";
 import { endEvent, eventsBetween } from "../www/js/events.js";
-import { DEFAULT_SPEC, downloadName, fileSource } from "../www/js/model.js";
+import { DEFAULT_SPEC, downloadName, fileSource, missingSecrets, publicSpec, secretsOf } from "../www/js/model.js";
 import { PRESETS } from "../www/js/presets.js";
 
 await init({ module_or_path: await readFile(new URL("../www/pkg/pipewright_bg.wasm", import.meta.url)) });
@@ -121,4 +121,21 @@ test("the default pipeline and every preset's specs are valid against the catalo
     validateSpec(p.spec);
     if (p.compare) validateSpec(p.compare.spec);
   }
+});
+
+test("secrets (the catalogue's secret params) are left out of what is shared and shown, and named", () => {
+  const s = spec({ kind: "lorem" }, [{ kind: "encrypt", passphrase: "hunter2", iterations: 1000 }, { kind: "decrypt" }], { kind: "digest" });
+  assert.deepEqual(secretsOf(catalog, "transform", "encrypt"), ["passphrase"]);
+  assert.deepEqual(secretsOf(catalog, "transform", "gzip"), []);
+  const { spec: shown, left } = publicSpec(catalog, s);
+  assert.deepEqual(left, ["stages[0].passphrase"]);
+  assert.deepEqual(shown.stages, [{ kind: "encrypt", iterations: 1000 }, { kind: "decrypt" }]);
+  assert.equal(s.stages[0].passphrase, "hunter2", "the spec itself is left alone");
+  assert.deepEqual(missingSecrets(catalog, s), ["stages[1].passphrase"]);
+  assert.deepEqual(missingSecrets(catalog, shown), ["stages[0].passphrase", "stages[1].passphrase"]);
+  const code = generateCode(s, null, (role, kind) => secretsOf(catalog, role, kind));
+  assert.ok(!code.includes("hunter2"));
+  assert.equal(code.match(/^const passphrase = "";$/gm).length, 1, "one variable for both stages");
+  assert.match(code, /createTransform\("encrypt", \{ iterations: 1000, passphrase \}\)/);
+  assert.match(code, /createTransform\("decrypt", \{ passphrase \}\)/);
 });

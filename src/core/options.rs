@@ -78,6 +78,10 @@ pub struct ParamSpec {
     pub choices: &'static [&'static str],
     pub help: &'static str,
     pub group: Group,
+    /// A secret (a passphrase): the page never writes it into a share
+    /// link, the Code tab or the event log.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }
 
 impl ParamSpec {
@@ -98,6 +102,7 @@ impl ParamSpec {
             choices: &[],
             help,
             group: Group::Stage,
+            secret: false,
         }
     }
 
@@ -118,6 +123,7 @@ impl ParamSpec {
             choices: &[],
             help,
             group: Group::Stage,
+            secret: false,
         }
     }
 
@@ -132,6 +138,7 @@ impl ParamSpec {
             choices: &[],
             help,
             group: Group::Stage,
+            secret: false,
         }
     }
 
@@ -146,6 +153,7 @@ impl ParamSpec {
             choices: &[],
             help,
             group: Group::Stage,
+            secret: false,
         }
     }
 
@@ -165,6 +173,7 @@ impl ParamSpec {
             choices,
             help,
             group: Group::Stage,
+            secret: false,
         }
     }
 
@@ -179,6 +188,16 @@ impl ParamSpec {
             choices: &[],
             help,
             group: Group::Stage,
+            secret: false,
+        }
+    }
+
+    /// A secret string with no default: the page keeps it out of links and
+    /// code.
+    pub const fn secret(name: &'static str, help: &'static str) -> Self {
+        ParamSpec {
+            secret: true,
+            ..ParamSpec::string(name, "", help)
         }
     }
 

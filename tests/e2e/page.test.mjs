@@ -195,8 +195,11 @@ eachEngine((suite) => {
     await suite.record("page.readmeExample", "✓");
   });
 
-  // Opens the page at `fragment`, ready or refusing.
+  // Opens the page at `fragment`, ready or refusing: a fresh load (from
+  // the page that made the link, only the fragment would change, and
+  // nothing would reload).
   async function openAt(fragment) {
+    await suite.page.goto("about:blank");
     const page = await suite.open(fragment);
     await page.locator("#run:not([disabled])").waitFor();
     return page;
@@ -228,6 +231,44 @@ eachEngine((suite) => {
     await page.locator("#report .result", { hasText: "done" }).waitFor();
     assert.deepEqual(await page.problems(), []);
     await suite.record("page.shareLinks", "✓");
+  });
+
+  test("a passphrase never travels in a share link, the Code tab or the event log; a shared link asks for it", async () => {
+    const secret = "tr0ub4dor&3 is not it";
+    let page = await openPage();
+    await page.locator("#stage-0-kind").selectOption("encrypt");
+    await page.locator("#stage-0-iterations").fill("1000");
+    // An empty passphrase is asked for before Run, not run without.
+    await page.locator("#problem", { hasText: "Type the passphrase for stages[0]" }).waitFor();
+    assert.equal(await page.locator("#stage-0-passphrase").getAttribute("type"), "password");
+    await page.locator("#stage-0-passphrase").fill(secret);
+    await page.locator("#problem").waitFor({ state: "hidden" });
+    await page.locator("#run").click();
+    await page.locator("#report .result", { hasText: "done" }).waitFor();
+    await page.locator("#share").click();
+    const link = await page.locator("#share-url").inputValue();
+    assert.ok(!decodeURIComponent(link).includes(secret), "not in the link");
+    assert.ok(!decodeURIComponent(link).includes("passphrase"), "not even its name");
+    assert.equal(await page.locator(".share-note").textContent(), "The link leaves out stages[0].passphrase: whoever opens it types it in.");
+    const everywhere = await page.evaluate(() => document.querySelector(".pw").textContent + JSON.stringify(localStorage) + location.href);
+    assert.ok(!everywhere.includes("tr0ub4dor"), "not in the page's text (event log, report), localStorage or the URL");
+    await page.locator("#tab-code").click();
+    const code = await page.locator("#code").textContent();
+    assert.ok(!code.includes("tr0ub4dor"), "not in the Code tab");
+    assert.match(code, /^const passphrase = "";$/m);
+    assert.deepEqual(await page.problems(), []);
+
+    // Whoever opens the link is asked for the passphrase before Run.
+    page = await openAt(link.slice(suite.url.length));
+    await page.locator("#problem", { hasText: "Type the passphrase for stages[0] before Run: a shared link never carries it." }).waitFor();
+    await page.locator("#run").click();
+    assert.equal(await page.locator("#stage-0-passphrase").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "stage-0-passphrase", "the cursor is in the passphrase field");
+    assert.equal(await page.locator("#report .result").count(), 0, "nothing ran");
+    await page.locator("#stage-0-passphrase").fill(secret);
+    await page.locator("#run").click();
+    await page.locator("#report .result", { hasText: "done" }).waitFor();
+    assert.deepEqual(await page.problems(), []);
   });
 
   test("a malformed or hostile link is refused as text, and nothing in it runs", async () => {

@@ -244,8 +244,13 @@ eachEngine((suite) => {
       cases.push({ id, code, fromPage });
     }
     assert.deepEqual(await page.problems(), []);
+    // The secret is a variable the reader fills in, never the value.
+    const secret = cases.find((c) => c.id === "encrypt-decrypt").code;
+    assert.match(secret, /^const passphrase = "";$/m);
+    assert.ok(!secret.includes("correct horse battery staple"), "the preset's passphrase is not in the code");
     for (const { id, code, fromPage } of cases) {
-      const fromCode = await runGeneratedCode(code);
+      const filled = code.replace('const passphrase = "";', 'const passphrase = "correct horse battery staple";');
+      const fromCode = await runGeneratedCode(filled);
       for (const [k, v] of Object.entries(fromPage)) assert.equal(fromCode[k], v, `${id}: ${k}`);
     }
     await suite.record("playground.codeTab", "✓");

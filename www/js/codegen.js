@@ -1,38 +1,45 @@
 // The Code tab: the JavaScript that builds the same pipeline with the
 // package's stream factories, runnable as a module. Free of the DOM.
 
-// `{ a: 1, b: "x" }` for the options a stage spec carries (files cannot be
-// written as literals: `extra` names a variable holding one).
-function literal(options, extra) {
+// `{ a: 1, b: "x" }` for the options a stage spec carries. Files and
+// secrets are never written as literals: `variables` names the options
+// whose value is a variable of the same name (`{ file, passphrase }`).
+function literal(options, variables) {
   const key = (k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
   const parts = Object.entries(options)
-    .filter(([, v]) => v !== undefined && !(typeof Blob !== "undefined" && v instanceof Blob))
+    .filter(([k, v]) => v !== undefined && !variables.includes(k) && !(typeof Blob !== "undefined" && v instanceof Blob))
     .map(([k, v]) => `${key(k)}: ${JSON.stringify(v)}`);
-  if (extra) parts.push(extra);
+  parts.push(...variables);
   return parts.length ? `{ ${parts.join(", ")} }` : "";
 }
 
-function call(factory, stage, extra = "") {
+function call(factory, stage, variables = []) {
   const { kind, ...options } = stage;
-  const opts = literal(options, extra);
+  const opts = literal(options, variables);
   return `${factory}(${JSON.stringify(kind)}${opts ? `, ${opts}` : ""})`;
 }
 
 // `spec` as a module: create each stage, pipe them, print what the sink saw.
-// `blobParam` names the source's File/Blob option, if it has one (from the
-// catalogue).
-export function generateCode(spec, blobParam = null) {
+// `blobParam` names the source's File/Blob option, if it has one, and
+// `secrets(role, kind)` the stage's secret options (both from the
+// catalogue): each becomes a variable the reader fills in, never the value.
+export function generateCode(spec, blobParam = null, secrets = () => []) {
   const lines = [`import init, { createSource, createTransform, createSink, stageMetrics } from "pipewright";`, "", "await init();", ""];
   if (blobParam) {
     lines.push("// The file to read: a File from <input type=\"file\"> or a drop, or any Blob.");
     lines.push(`const ${blobParam} = document.querySelector("input[type=file]").files[0];`);
   }
-  lines.push(`const source = ${call("createSource", spec.source, blobParam ?? "")};`);
+  const names = [...new Set(spec.stages.flatMap((s) => secrets("transform", s.kind)))];
+  for (const name of names) {
+    lines.push(`// Fill in the ${name}: the page never writes a secret into code or links.`);
+    lines.push(`const ${name} = "";`);
+  }
+  lines.push(`const source = ${call("createSource", spec.source, blobParam ? [blobParam] : [])};`);
   lines.push(`const sink = ${call("createSink", spec.sink)};`);
   lines.push("");
   lines.push("try {");
   lines.push("  await source");
-  for (const stage of spec.stages) lines.push(`    .pipeThrough(${call("createTransform", stage)})`);
+  for (const stage of spec.stages) lines.push(`    .pipeThrough(${call("createTransform", stage, secrets("transform", stage.kind))})`);
   lines.push("    .pipeTo(sink);");
   lines.push("} catch (error) {");
   lines.push("  // pipeTo rejects with the first error; the other streams are cancelled or aborted.");

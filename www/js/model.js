@@ -64,8 +64,44 @@ export function throughputs(previous, current, unit = "bytes") {
   });
 }
 
+// Every stage of a spec with its role and path: source, stages[i], sink.
+function placed(spec) {
+  return [
+    { role: "source", path: "source", stage: spec.source },
+    ...(spec.stages ?? []).map((stage, i) => ({ role: "transform", path: `stages[${i}]`, stage })),
+    { role: "sink", path: "sink", stage: spec.sink },
+  ];
+}
+
+// The names of `stage`'s secret params (a passphrase), from the catalogue.
+export function secretsOf(catalog, role, kind) {
+  return stageInfo(catalog, role, kind)?.params.filter((p) => p.secret).map((p) => p.name) ?? [];
+}
+
+// The spec a link or a page may show: secrets left out. `{ spec, left }`,
+// `left` naming the paths of the secrets that had a value.
+export function publicSpec(catalog, spec) {
+  const left = [];
+  const strip = ({ role, path, stage }) => {
+    const copy = { ...stage };
+    for (const name of secretsOf(catalog, role, stage.kind)) {
+      if (copy[name]) left.push(`${path}.${name}`);
+      delete copy[name];
+    }
+    return copy;
+  };
+  const [source, ...rest] = placed(spec).map(strip);
+  const sink = rest.pop();
+  return { spec: { ...spec, source, stages: rest, sink }, left };
+}
+
+// The paths of secrets the spec still needs before it can run (empty).
+export function missingSecrets(catalog, spec) {
+  return placed(spec).flatMap(({ role, path, stage }) => secretsOf(catalog, role, stage.kind).filter((name) => !stage[name]).map((name) => `${path}.${name}`));
+}
+
 // The share link's fragment for a spec. Files cannot travel in a link: blob
-// params are left out.
+// params are left out (and secrets: pass the spec through publicSpec).
 export function shareFragment(spec) {
   const json = JSON.stringify(spec, (key, value) => (value instanceof Blob ? undefined : value));
   return `#spec=${encodeURIComponent(json)}`;

@@ -7,7 +7,7 @@
 import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
 import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
-import { DEFAULT_SPEC, downloadName, fileSource, shareFragment, specFromFragment, stageInfo } from "./model.js";
+import { DEFAULT_SPEC, downloadName, fileSource, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
 import { Charts, loadCharts } from "./ui/charts.js";
@@ -46,6 +46,7 @@ const TEMPLATE = `
     <p class="share" hidden>
       <label for="share-url">Link to this pipeline</label>
       <input id="share-url" type="text" readonly>
+      <span class="share-note"></span>
     </p>
     <div class="progress-row" hidden>
       <label for="progress">Progress</label>
@@ -190,6 +191,8 @@ export class Playground {
 
   wire() {
     this.$("#run").addEventListener("click", () => {
+      // A secret a shared link left out is asked for, not run without.
+      if (this.askForSecret()) return;
       this.$("#compare").hidden = true;
       this.run(this.builder.spec());
     });
@@ -280,6 +283,7 @@ export class Playground {
       problem.hidden = true;
       problem.textContent = "";
       this.builder.markInvalid(null);
+      this.askForSecret({ focus: false });
     } catch (e) {
       problem.hidden = false;
       problem.textContent = `${e.name}: ${e.message}`;
@@ -289,14 +293,30 @@ export class Playground {
     if (!this.$("#panel-code").hidden) this.$("#code").textContent = this.code(spec);
   }
 
-  // The Code tab's text for `spec`.
+  // If a secret (a passphrase) is still empty, says so, marks its field
+  // and (with `focus`) puts the cursor there; true if one is missing.
+  askForSecret({ focus = true } = {}) {
+    const [path] = missingSecrets(this.catalog, this.builder.spec());
+    if (!path) return false;
+    const problem = this.$("#problem");
+    problem.hidden = false;
+    problem.textContent = `Type the ${path.split(".").pop()} for ${path.split(".")[0]} before Run: a shared link never carries it.`;
+    const field = this.builder.markInvalid(path);
+    if (focus) field?.focus();
+    return true;
+  }
+
+  // The Code tab's text for `spec`: secrets become variables to fill in.
   code(spec) {
     const file = fileSource(this.catalog);
-    return generateCode(spec, file && spec.source.kind === file.info.kind ? file.param : null);
+    return generateCode(spec, file && spec.source.kind === file.info.kind ? file.param : null, (role, kind) => secretsOf(this.catalog, role, kind));
   }
 
   share() {
-    const fragment = shareFragment(this.builder.spec());
+    // Secrets (a passphrase) never travel in a link; the note says so.
+    const { spec, left } = publicSpec(this.catalog, this.builder.spec());
+    this.$(".share-note").textContent = left.length ? `The link leaves out ${left.join(", ")}: whoever opens it types it in.` : "";
+    const fragment = shareFragment(spec);
     let url;
     if (this.options.shareBase) {
       url = new URL(fragment, this.options.shareBase).href;

@@ -38,6 +38,8 @@ function paramInput(id, param, value) {
     input.step = param.type === "integer" ? "1" : "any";
     return input;
   }
+  // A secret is typed unseen, and never filled in by the browser.
+  if (param.secret) return el("input", { id, type: "password", value: String(value), autocomplete: "off" });
   return el("input", { id, type: "text", value: String(value) });
 }
 
