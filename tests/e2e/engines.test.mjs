@@ -280,6 +280,34 @@ eachEngine((suite) => {
     await suite.record("pipewright.sameBytes", createHash("sha256").update(r.main).digest("hex") === createHash("sha256").update(expected).digest("hex") ? "✓" : "✗");
   });
 
+  test("a long main-thread pipeline gives the event loop turns: timers and onMetrics run during it", async () => {
+    const r = await inPage(`async () => {
+      let ticks = 0;
+      const timer = setInterval(() => (ticks += 1), 10);
+      let metrics = 0;
+      const t0 = performance.now();
+      const report = await pw.runPipeline(
+        {
+          source: { kind: "lorem", bytes: 128 << 20 },
+          stages: [{ kind: "uppercase" }, { kind: "identity" }, { kind: "uppercase" }, { kind: "identity" }],
+          sink: { kind: "digest" },
+        },
+        { onMetrics: () => (metrics += 1), metricsInterval: 50 },
+      );
+      const ms = performance.now() - t0;
+      clearInterval(timer);
+      return { ms, ticks, metrics, bytes: report.totals.bytes };
+    }`);
+    assert.equal(r.bytes, 128 << 20);
+    // Without turns of the event loop the interval and onMetrics run only
+    // after the run (a tick or two). With them they keep running: at least
+    // a quarter of the ticks a free event loop would give, a loose bound on
+    // a shared, noisy machine.
+    assert.ok(r.ms > 200, `the run lasts long enough to tell: ${r.ms} ms`);
+    assert.ok(r.ticks >= Math.floor(r.ms / 10 / 4), `a 10 ms interval ticked ${r.ticks} times in ${Math.round(r.ms)} ms`);
+    assert.ok(r.metrics >= Math.floor(r.ms / 50 / 4), `onMetrics (every 50 ms) ran ${r.metrics} times in ${Math.round(r.ms)} ms`);
+  });
+
   test("a stage counts the same chunks and bytes in and out on the main thread, pinned and pooled", async () => {
     const r = await inPage(`async () => {
       const counts = async (stages, at, placement) => {
