@@ -17,7 +17,11 @@ const here = new URL(".", import.meta.url);
 
 class PipewrightPlayground extends HTMLElement {
   connectedCallback() {
-    if (this.shadowRoot) return;
+    if (this.shadowRoot) {
+      // Back in the page after a removal: its meter runs again.
+      this.playground?.resume();
+      return;
+    }
     const shadow = this.attachShadow({ mode: "open" });
     for (const sheet of ["vendor/uPlot.min.css", "css/style.css"]) {
       const link = document.createElement("link");
@@ -47,6 +51,15 @@ class PipewrightPlayground extends HTMLElement {
       this.playground = playground;
       // For the startup benchmark: when each embed became usable.
       performance.mark("pipewright-embed-ready");
+      if (!this.isConnected) playground.stop();
+    });
+  }
+
+  // Removed from the page: stop its run, meter and observers. (A move
+  // within the page, removed and inserted in one task, is not a removal.)
+  disconnectedCallback() {
+    queueMicrotask(() => {
+      if (!this.isConnected) this.playground?.stop();
     });
   }
 }

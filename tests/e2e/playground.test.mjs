@@ -506,6 +506,31 @@ eachEngine((suite) => {
     await suite.record("playground.embeds", "✓");
   });
 
+  test("a removed <pipewright-playground> leaves no animation-frame loop running; put back, its meter runs again", async () => {
+    const page = await suite.open("examples/docs.html");
+    await page.locator("#first").locator("#status", { hasText: "Ready." }).waitFor();
+    await page.locator("#second").locator("#status", { hasText: "Ready." }).waitFor();
+    // Count animation-frame requests from here on (the meters ask for one
+    // every frame while they run), in the page's own realm.
+    await page.runModule(`
+      const raf = window.requestAnimationFrame.bind(window);
+      window.__frames = 0;
+      window.requestAnimationFrame = (cb) => {
+        window.__frames += 1;
+        return raf(cb);
+      };`);
+    const framesIn = (ms) => page.runModule(`window.__frames = 0; await new Promise((r) => setTimeout(r, ${ms})); return window.__frames;`);
+    assert.ok((await framesIn(500)) > 0, "two mounted playgrounds draw their meters");
+    await page.runModule(`
+      window.__removed = [...document.querySelectorAll("pipewright-playground")];
+      for (const el of window.__removed) el.remove();
+      await new Promise((r) => setTimeout(r, 100));`);
+    assert.equal(await framesIn(500), 0, "removed, nothing of them asks for frames");
+    await page.runModule(`document.body.append(window.__removed[1]);`);
+    assert.ok((await framesIn(500)) > 0, "put back, its meter runs again");
+    assert.deepEqual(await page.problems(), []);
+  });
+
   test("embed.html restores a pipeline from its fragment, for iframes", async () => {
     const spec = { source: { kind: "counter", count: 7 }, stages: [], sink: { kind: "count" } };
     const page = await suite.open(`embed.html#spec=${encodeURIComponent(JSON.stringify(spec))}`);

@@ -130,6 +130,20 @@ export class Playground {
     this.controller = null;
   }
 
+  // A playground taken out of the page stops: its run is aborted and its
+  // meter, charts and observers end, so nothing of it keeps running.
+  // `resume()` starts the meter again when it comes back.
+  stop() {
+    this.controller?.abort(new Error("the playground was removed from the page"));
+    this.meter.stop();
+    this.charts?.stop();
+  }
+
+  resume() {
+    this.meter.start();
+    this.charts?.resume();
+  }
+
   async start() {
     const [cat, uPlot] = await Promise.all([loadPipewright(), loadCharts()]);
     this.catalog = cat;

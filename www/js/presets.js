@@ -97,16 +97,18 @@ export const PRESETS = [
       "The comparison shows the longest gap of each run.",
     ],
     spec: {
-      source: { kind: "lorem", bytes: 12 * 65536 },
-      stages: [{ kind: "primes", limit: 80_000_000 }],
+      // Six big blocks rather than twelve smaller: the main thread now
+      // yields between blocks, so its longest gap is one block's work.
+      source: { kind: "lorem", bytes: 6 * 65536 },
+      stages: [{ kind: "primes", limit: 150_000_000 }],
       sink: { kind: "count" },
     },
     compare: {
       title: "pinned to a Worker",
       first: "on the main thread",
       spec: {
-        source: { kind: "lorem", bytes: 12 * 65536 },
-        stages: [{ kind: "primes", limit: 80_000_000, worker: true }],
+        source: { kind: "lorem", bytes: 6 * 65536 },
+        stages: [{ kind: "primes", limit: 150_000_000, worker: true }],
         sink: { kind: "count" },
       },
       show: "gap",

@@ -93,6 +93,7 @@ export class Charts {
       cancelAnimationFrame(this.fitFrame);
       this.fitFrame = requestAnimationFrame(() => this.fit());
     });
+    this.observed = [timeline];
     this.resize.observe(timeline);
   }
 
@@ -168,6 +169,10 @@ export class Charts {
 
   stop() {
     cancelAnimationFrame(this.fitFrame);
-    this.resize.disconnect();
+    this.resize?.disconnect();
+  }
+
+  resume() {
+    for (const box of this.observed ?? []) this.resize?.observe(box);
   }
 }

@@ -2,6 +2,8 @@
 // frames in the last second. A page that keeps up draws every ~16 ms; work
 // on the main thread shows up as long gaps, work in Workers does not.
 // `finishRun()` gives the longest gap since the last `startRun()`.
+// `stop()` ends its animation-frame loop (a removed playground must not
+// keep one running); `start()` begins it again.
 
 // `canvas`, if given, shows the last few seconds of frame gaps as bars: a
 // tall bar is a frame the page could not draw in time.
@@ -12,7 +14,17 @@ export function startMeter(element, canvas) {
   let last = performance.now();
   let runStart = 0;
   let runMax = 0;
+  let request = 0;
   const meter = {
+    stop() {
+      cancelAnimationFrame(request);
+      request = 0;
+    },
+    start() {
+      if (request) return;
+      last = performance.now();
+      request = requestAnimationFrame(frame);
+    },
     startRun() {
       runStart = performance.now();
       runMax = 0;
@@ -44,8 +56,8 @@ export function startMeter(element, canvas) {
         ctx.fillRect(i * 2, canvas.height - h, 1.5, h);
       });
     }
-    requestAnimationFrame(frame);
+    request = requestAnimationFrame(frame);
   };
-  requestAnimationFrame(frame);
+  meter.start();
   return meter;
 }
