@@ -1,0 +1,5 @@
+#![no_main]
+//! `base64-decode` over arbitrary bytes, whole and split.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pipewright_fuzz::check_chunking("base64-decode", r#"{}"#, data));

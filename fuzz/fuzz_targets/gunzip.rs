@@ -1,0 +1,5 @@
+#![no_main]
+//! `gunzip` over arbitrary bytes, whole and split.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pipewright_fuzz::check_chunking("gunzip", r#"{}"#, data));

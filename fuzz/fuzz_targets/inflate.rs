@@ -1,0 +1,5 @@
+#![no_main]
+//! `inflate` over arbitrary bytes, whole and split.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| pipewright_fuzz::check_chunking("inflate", r#"{}"#, data));
