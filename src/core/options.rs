@@ -85,6 +85,27 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
+    /// The fields every constructor shares: no range, no choices, the
+    /// stage's own group, not secret.
+    const fn base(
+        name: &'static str,
+        ty: ParamType,
+        default: ParamDefault,
+        help: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            ty,
+            default,
+            min: None,
+            max: None,
+            choices: &[],
+            help,
+            group: Group::Stage,
+            secret: false,
+        }
+    }
+
     /// An integer parameter with an inclusive range.
     pub const fn int(
         name: &'static str,
@@ -94,15 +115,9 @@ impl ParamSpec {
         help: &'static str,
     ) -> Self {
         ParamSpec {
-            name,
-            ty: ParamType::Integer,
-            default: ParamDefault::Int(default),
             min: Some(min as f64),
             max: Some(max as f64),
-            choices: &[],
-            help,
-            group: Group::Stage,
-            secret: false,
+            ..Self::base(name, ParamType::Integer, ParamDefault::Int(default), help)
         }
     }
 
@@ -115,46 +130,20 @@ impl ParamSpec {
         help: &'static str,
     ) -> Self {
         ParamSpec {
-            name,
-            ty: ParamType::Number,
-            default: ParamDefault::Num(default),
             min: Some(min),
             max: Some(max),
-            choices: &[],
-            help,
-            group: Group::Stage,
-            secret: false,
+            ..Self::base(name, ParamType::Number, ParamDefault::Num(default), help)
         }
     }
 
     /// A `Blob` the glue supplies.
     pub const fn blob(name: &'static str, help: &'static str) -> Self {
-        ParamSpec {
-            name,
-            ty: ParamType::Blob,
-            default: ParamDefault::None,
-            min: None,
-            max: None,
-            choices: &[],
-            help,
-            group: Group::Stage,
-            secret: false,
-        }
+        Self::base(name, ParamType::Blob, ParamDefault::None, help)
     }
 
     /// A string.
     pub const fn string(name: &'static str, default: &'static str, help: &'static str) -> Self {
-        ParamSpec {
-            name,
-            ty: ParamType::String,
-            default: ParamDefault::Str(default),
-            min: None,
-            max: None,
-            choices: &[],
-            help,
-            group: Group::Stage,
-            secret: false,
-        }
+        Self::base(name, ParamType::String, ParamDefault::Str(default), help)
     }
 
     /// One of a fixed set of strings.
@@ -165,31 +154,14 @@ impl ParamSpec {
         help: &'static str,
     ) -> Self {
         ParamSpec {
-            name,
-            ty: ParamType::Choice,
-            default: ParamDefault::Str(default),
-            min: None,
-            max: None,
             choices,
-            help,
-            group: Group::Stage,
-            secret: false,
+            ..Self::base(name, ParamType::Choice, ParamDefault::Str(default), help)
         }
     }
 
     /// A boolean.
     pub const fn boolean(name: &'static str, default: bool, help: &'static str) -> Self {
-        ParamSpec {
-            name,
-            ty: ParamType::Boolean,
-            default: ParamDefault::Bool(default),
-            min: None,
-            max: None,
-            choices: &[],
-            help,
-            group: Group::Stage,
-            secret: false,
-        }
+        Self::base(name, ParamType::Boolean, ParamDefault::Bool(default), help)
     }
 
     /// A secret string with no default: the page keeps it out of links and
