@@ -125,6 +125,15 @@ fn bad_input_kinds() {
         "{:?}",
         out.error
     );
+    // Found by fuzzing (it panicked): the record's bytes are valid UTF-8
+    // together, but "é" is cut between two fields. Each field is its own
+    // string, so this is a bad record at its field's byte, not a panic.
+    let out = same_every_way("csv-to-ndjson", json!({}), b"a,b\n1,2\n\xc3,\xa9\n");
+    assert_eq!(ours(&out), vec![json!({"a":"1","b":"2"})]);
+    assert_eq!(
+        out.error.map(|e| e.to_string()).as_deref(),
+        Some("csv-to-ndjson: line 3 (starting at byte 8) is not a valid record: invalid UTF-8 at byte 0 of its fields")
+    );
     // A record over the limit (an unclosed quote swallows the rest).
     let mut big = b"a\n\"".to_vec();
     big.extend(std::iter::repeat_n(b'x', 100));

@@ -306,11 +306,23 @@ impl Transform for Decoder {
     }
 
     fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
+        self.deferred.check()?;
         if !self.ended {
             // Drain what the decoder still holds, then insist on the end.
             let out0 = self.z.total_out();
-            let _ = self.z.decompress(&[], output, FlushDecompress::None);
+            let result = self.z.decompress(&[], output, FlushDecompress::None);
             let w = self.z.total_out() - out0;
+            if result.is_err() {
+                // The input held a fault the decoder reaches only while
+                // draining (the same fault a 1-byte output buffer meets
+                // during the input): it is corrupt, not merely cut short.
+                let error = Error::Codec {
+                    stage: self.kind,
+                    offset: self.offset(),
+                    detail: format!("this is not {}, or it is corrupt", self.format.what()),
+                };
+                return self.deferred.defer(error, 0, w as usize);
+            }
             if w > 0 {
                 return Ok(progress(0, w, Status::OutputFull));
             }

@@ -113,22 +113,24 @@ impl CsvToNdjson {
         self.nout = 0;
         self.nend = 0;
         self.in_record = false;
-        let text = match std::str::from_utf8(&self.fields[..nout]) {
-            Ok(text) => text,
-            Err(e) => {
-                let detail = format!("invalid UTF-8 at byte {} of its fields", e.valid_up_to());
-                return self.bad(detail);
-            }
-        };
+        // Each field is checked on its own: the fields together can be
+        // valid UTF-8 while one ends inside a character the next finishes.
+        let mut values: Vec<&str> = Vec::with_capacity(nend);
         let mut start = 0;
-        let values: Vec<&str> = self.ends[..nend]
-            .iter()
-            .map(|&end| {
-                let v = &text[start..end];
-                start = end;
-                v
-            })
-            .collect();
+        for &end in &self.ends[..nend.min(self.ends.len())] {
+            let end = end.min(nout);
+            match std::str::from_utf8(&self.fields[start..end]) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    let detail = format!(
+                        "invalid UTF-8 at byte {} of its fields",
+                        start + e.valid_up_to()
+                    );
+                    return self.bad(detail);
+                }
+            }
+            start = end;
+        }
         let Some(header) = &self.header else {
             self.header = Some(values.iter().map(|s| s.to_string()).collect());
             return Ok(());

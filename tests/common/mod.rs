@@ -106,3 +106,79 @@ pub fn same_every_way(kind: &str, options: Value, input: &[u8]) -> Outcome {
     }
     whole
 }
+
+/// What each fuzz target in `fuzz/` checks, by its name, so the fuzzer and
+/// the regression test (`tests/fuzz_regressions.rs`) run the same code:
+/// arbitrary bytes never panic, and a stage's outcome (output, records, the
+/// error and its position) is the same whole, split into the chunks the
+/// input's first byte chooses, and with a 1-byte output buffer.
+pub fn fuzz_one(target: &str, data: &[u8]) {
+    match target {
+        "split_lines" => check_chunking("split-lines", r#"{"maxLineBytes": 256}"#, data),
+        "csv_to_ndjson" => check_chunking(
+            "csv-to-ndjson",
+            r#"{"maxErrors": 3, "maxRecordBytes": 4096}"#,
+            data,
+        ),
+        "ndjson_parse" => check_chunking("ndjson-parse", r#"{"maxErrors": 3}"#, data),
+        "gunzip" => check_chunking("gunzip", "{}", data),
+        "inflate" => check_chunking("inflate", "{}", data),
+        "base64_decode" => check_chunking("base64-decode", "{}", data),
+        "text_decode" => check_chunking("text-decode", "{}", data),
+        // After the chunking seed: a valid magic, so the header and frame
+        // parsing are reached, and the rounds pinned to 1,000 so each input
+        // stays cheap (the refusal of other counts is in tests/crypt.rs).
+        "decrypt" => {
+            let Some((&seed, rest)) = data.split_first() else {
+                return;
+            };
+            let mut input = Vec::with_capacity(data.len() + 6);
+            input.push(seed);
+            input.extend_from_slice(b"PWGCM1");
+            input.extend_from_slice(rest);
+            // After the seed: magic (6), salt (16), then the rounds.
+            if input.len() >= 27 {
+                input[23..27].copy_from_slice(&1000u32.to_be_bytes());
+            }
+            check_chunking("decrypt", r#"{"passphrase": "fuzz"}"#, &input);
+        }
+        // The spec validator over arbitrary JSON: an error, never a panic.
+        "pipeline_spec" => {
+            if let Ok(value) = serde_json::from_slice::<Value>(data) {
+                let _ = pipewright::core::pipeline::PipelineSpec::parse(&value);
+            }
+        }
+        other => panic!("no fuzz target {other}"),
+    }
+}
+
+/// Runs `kind` (with `options`, JSON) over `data` whole and in chunks, and
+/// panics (a libFuzzer finding) if the outcomes differ.
+pub fn check_chunking(kind: &str, options: &str, data: &[u8]) {
+    let Some((&seed, input)) = data.split_first() else {
+        return;
+    };
+    let options: Value = serde_json::from_str(options).expect("fuzz options are JSON");
+    // Chunk lengths 1..=seed%64+1, cycling: a cheap, varied cut of the input.
+    let most = usize::from(seed % 64) + 1;
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = (i % most + 1).min(rest.len());
+        let (a, b) = rest.split_at(n);
+        chunks.push(a);
+        rest = b;
+        i += 7;
+    }
+    let whole = run(kind, &options, &[input], usize::MAX);
+    let split = run(kind, &options, &chunks, usize::MAX);
+    assert_eq!(
+        whole,
+        split,
+        "{kind}: whole vs split into {} chunks",
+        chunks.len()
+    );
+    let tiny = run(kind, &options, &chunks, 1);
+    assert_eq!(whole, tiny, "{kind}: split, with a 1-byte output buffer");
+}
