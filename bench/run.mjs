@@ -17,7 +17,9 @@ if (!ENGINES[engineName]) {
   process.exit(2);
 }
 
+const modules = new Map();
 const { server, url } = await startServer({
+  modules,
   roots: {
     "/": join(repoRoot, "www"),
     "/bench/": join(repoRoot, "bench"),
@@ -28,7 +30,7 @@ const session = await launchEngine(engineName);
 // A whole bench run returns from one script call.
 await session.driver.manage().setTimeouts({ script: 3_600_000 });
 try {
-  const page = new Page(session);
+  const page = new Page(session, { modules });
   await page.goto(`${url}bench/index.html`);
   await page.waitForFunction(() => document.querySelector("#out").textContent === "ready", undefined, { timeout: 60_000 });
   // Run in the page's own realm (a module script), as a user's code runs.

@@ -56,6 +56,8 @@ const ROWS = [
   ["drag reordering", "playground.drag"],
   ["375 px wide", "playground.narrow"],
   ["a locale `Intl` rejects; a file that fails to load is named", "page.loadFailuresNamed"],
+  ["Content-Security-Policy enforced: inline script, handlers and string code blocked and reported", "csp.enforced"],
+  ["`embed.html` framed by another origin; the full page only by its own", "csp.frameAncestors"],
 ];
 
 // Rows that need more than one record to be true.

@@ -20,15 +20,47 @@ const TYPES = {
   ".ts": "text/plain; charset=utf-8",
 };
 
+// The Content-Security-Policy every page carries. Each page also states it
+// in a <meta> (for static hosting; tests/csp.test.mjs checks they agree),
+// and this server sends it as a header with `frame-ancestors`, which a
+// <meta> cannot carry: embed.html is made to be framed by any site, the
+// other pages only by their own origin. `connect-src` lets the `fetch`
+// source read https URLs (data, never code); nothing else leaves 'self'.
+export const POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self' https:",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+const WWW = join(repoRoot, "www");
+const FRAMED_BY_ANYONE = ["embed.html"];
+export function policyHeader(file) {
+  const ancestors = FRAMED_BY_ANYONE.includes(file.split(sep).pop()) ? "*" : "'self'";
+  return `${POLICY}; frame-ancestors ${ancestors}`;
+}
+
 // Serves `roots` (URL prefix -> directory). Resolves to { server, url }.
 // For the tests only: `inject`, a script URL put first in every HTML page's
-// <head>, and `broken`, paths answered with 404 as if missing.
-export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, inject = null, broken = [] } = {}) {
+// <head>; `broken`, paths answered with 404 as if missing; and `modules`,
+// a Map from id to module source served as `<any dir>/__pwmodule-<id>.js`
+// (so a test's module script is a same-origin file the policy allows, its
+// relative imports resolving as an inline script's would).
+export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, inject = null, broken = [], modules = null } = {}) {
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
       if (broken.includes(path)) throw new Error("broken on purpose");
+      const module = modules && /\/__pwmodule-(\w+)\.js$/.exec(path);
+      if (module && modules.has(module[1])) {
+        res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-store" });
+        res.end(modules.get(module[1]));
+        return;
+      }
       const prefix = prefixes.find((p) => path.startsWith(p));
       const base = resolve(roots[prefix]);
       let file = normalize(join(base, path.slice(prefix.length)));
@@ -38,7 +70,11 @@ export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, 
       if (inject && extname(file) === ".html") {
         body = Buffer.from(body.toString("utf8").replace(/<head>/i, `<head><script src="${inject}"></script>`));
       }
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+      const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" };
+      // The product's pages; a test harness or bench page stands for a
+      // user's own page, with its own policy.
+      if (extname(file) === ".html" && file.startsWith(WWW + sep)) headers["content-security-policy"] = policyHeader(file);
+      res.writeHead(200, headers);
       res.end(body);
     } catch (e) {
       const code = e.code === 403 ? 403 : 404;

@@ -31,6 +31,8 @@ export function eachEngine(body, { serverOptions = {} } = {}) {
       const suite = { name, title: ENGINES[name].title, engine: ENGINES[name], url: null, session: null, page: null, server: null };
       // Paths the server answers with 404 while a test has them here.
       suite.broken = [];
+      // Module scripts the tests run in pages (Page.addModule/runModule).
+      suite.modules = new Map();
       // A screenshot's path, with the engine in its name.
       suite.shot = (file) => join(SHOTS, name === "chromium" ? file : file.replace(/\.png$/, `-${name}.png`));
       // Notes `value` under `key` for this engine in
@@ -50,13 +52,14 @@ export function eachEngine(body, { serverOptions = {} } = {}) {
           roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },
           inject: "/harness/watch.js",
           broken: suite.broken,
+          modules: suite.modules,
           ...serverOptions,
         }));
         suite.session = await launchEngine(name);
         suite.session.temporary = [];
         const caps = await suite.session.driver.getCapabilities();
         await suite.record("version", `${caps.get("browserVersion")}`);
-        suite.page = new Page(suite.session);
+        suite.page = new Page(suite.session, { modules: suite.modules });
         await mkdir(SHOTS, { recursive: true });
       });
       after(async () => {

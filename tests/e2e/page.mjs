@@ -210,8 +210,11 @@ export class Locator {
 }
 
 export class Page {
-  constructor(session) {
+  // `modules`: the test server's Map of module sources (startServer's
+  // `modules`), through which addModule runs code under the pages' CSP.
+  constructor(session, { modules = null } = {}) {
     this.session = session;
+    this.modules = modules;
     this.driver = session.driver;
     this.engine = session.name;
     this.keyboard = {
@@ -291,12 +294,18 @@ export class Page {
     );
   }
 
-  // Runs `content` as an inline module script, as a user's <script
-  // type="module"> would.
+  // Runs `content` as a module script of the page, as a user's <script
+  // type="module"> would. The pages forbid inline script (their
+  // Content-Security-Policy), so the test server serves `content` as a
+  // same-origin file beside the document, where its relative imports
+  // resolve as an inline script's would.
   async addModule(content) {
+    if (!this.modules) throw new Error("addModule: this Page has no test-server modules map");
+    const id = `m${this.modules.size + 1}x${Math.random().toString(36).slice(2, 8)}`;
+    this.modules.set(id, content);
     await this.script(
-      "const s = document.createElement('script'); s.type = 'module'; s.textContent = arguments[0]; document.head.append(s);",
-      content,
+      "const s = document.createElement('script'); s.type = 'module'; s.src = new URL(arguments[0], document.baseURI).href; document.head.append(s);",
+      `__pwmodule-${id}.js`,
     );
   }
 

@@ -28,6 +28,10 @@
     },
     true,
   );
+  // Anything the page's Content-Security-Policy blocked: under the policy
+  // every test's page must run without one (tests/e2e/csp.test.mjs provokes
+  // some on purpose and checks they are here).
+  document.addEventListener("securitypolicyviolation", (e) => watch.problems.push(`csp: ${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`));
   window.addEventListener("unhandledrejection", (e) => watch.problems.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`));
   for (const name of ["alert", "confirm", "prompt"]) {
     window[name] = (message) => {
