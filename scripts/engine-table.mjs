@@ -42,6 +42,7 @@ const ROWS = [
   ["crash recovery (`crashAt`, `killWorker`), output unchanged", "workers.crashRecovery"],
   ["no Worker left after 20 runs, half aborted", "workers.noneLeftBehind"],
   ["main thread, pinned and pooled: Node's bytes", "pipewright.sameBytes"],
+  ["a panic in a stage fails its stream naming it; the module restarts, the next run works", "crash.recovers"],
   ["gzip output, level 6 (SHA-256 of the same 164 KB of text)", "pipewright.gzipSha256", (v) => `\`${v.slice(0, 12)}…\``],
   ["**The page**", null],
   ["presets run to their expected results", "playground.presets"],

@@ -78,6 +78,14 @@ pub const PARAMS: &[ParamSpec] = &[
         "Fault injection: every Worker dies on every Nth chunk it gets; 0 for never.",
     )
     .in_group(Group::Placement),
+    ParamSpec::int(
+        "panicAt",
+        0,
+        0,
+        MAX_SAFE,
+        "Fault injection: the stage panics (a bug in its Rust code, as a trap in wasm) on its Nth chunk, on the main thread; 0 for never.",
+    )
+    .in_group(Group::Placement),
 ];
 
 /// The placement options, typed.
@@ -92,6 +100,7 @@ struct PlacementOptions {
     crash_worker: u64,
     jitter_ms: u64,
     crash_every: u64,
+    panic_at: u64,
 }
 
 /// Fault injection, as the Worker entry reads it.
@@ -119,10 +128,12 @@ pub struct InWorkers {
     pub faults: Faults,
 }
 
-/// Where a transform runs.
+/// Where a transform runs. On the main thread, `panic_at` (fault
+/// injection, 0 for never) makes the stage panic on that chunk, so tests
+/// can show that a trap in wasm fails one stream and not the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    Main,
+    Main { panic_at: u64 },
     Workers(InWorkers),
 }
 
@@ -148,6 +159,15 @@ impl Placement {
             crash_every: p.crash_every,
         };
         let in_flight = usize::try_from(p.in_flight).unwrap_or(usize::MAX);
+        if p.panic_at > 0 && (p.pool > 0 || p.worker) {
+            return Err(Error::BadOption {
+                stage: info.kind.to_string(),
+                option: "panicAt".to_string(),
+                message: "is for the main thread; in Workers, crashAt and crashEvery inject faults"
+                    .to_string(),
+                problem: OptionProblem::Range,
+            });
+        }
         if p.pool > 0 {
             if !info.poolable {
                 return Err(refuse("cannot be used: this stage keeps state across chunks; use worker: true to run it in one Worker"));
@@ -174,6 +194,8 @@ impl Placement {
                 faults,
             }));
         }
-        Ok(Placement::Main)
+        Ok(Placement::Main {
+            panic_at: p.panic_at,
+        })
     }
 }

@@ -212,7 +212,127 @@ function withTurns(result) {
   return nextTurn();
 }
 
-export function makeReadable(stage, highWaterMark) {
+// ---- A trap in wasm: the stream fails, the page and the module live on ----
+
+// A panic traps the instance (panic = "abort"). Rust's panic hook
+// (src/web/mod.rs) schedules a fresh instance and calls notePanic, which
+// switches to it at once through the package's __pwRestart export (any
+// export call makes wasm-bindgen's guard do the switch). At once matters:
+// the first call after a trap that goes to an old object or closure would
+// otherwise make the switch itself and then run with the old pointer in the
+// new instance's memory. The package entry sits four levels up from this
+// file, as src/web/worker.js imports it; where there is no such entry (the
+// wasm-pack test harness) the switch waits for the next export call.
+let restartModule = null;
+import("../../../../pipewright.js").then(
+  (entry) => {
+    restartModule = entry.__pwRestart ?? null;
+  },
+  () => {},
+);
+let lastPanic = null;
+let lastCrash = null;
+// Rejects at the next crash (then a new one is armed): promises of the old
+// instance's futures would otherwise never settle.
+const STOPPED = Symbol("stopped by a crash");
+let nextCrash = null;
+function armCrash() {
+  let reject;
+  nextCrash = new Promise((_, r) => {
+    reject = r;
+  });
+  nextCrash.catch(() => {});
+  nextCrash.reject = reject;
+}
+armCrash();
+
+export function notePanic(message) {
+  lastPanic = message;
+  lastCrash = null;
+  try {
+    restartModule?.();
+  } catch {
+    // The next export call makes the switch.
+  }
+  // A promise reaction of the old instance's futures now throws "Cannot
+  // invoke closure from previous WASM instance" where nobody can catch it;
+  // those are ours, and expected, so they are not reported as unhandled.
+  if (typeof addEventListener === "function" && !notePanic.quiet) {
+    notePanic.quiet = true;
+    addEventListener("unhandledrejection", (e) => {
+      if (e.reason instanceof Error && STALE.test(e.reason.message)) e.preventDefault();
+    });
+  }
+  // After the trap has unwound to the stage that panicked (crashError names
+  // it), everything pending in the old instance is settled.
+  queueMicrotask(() => {
+    const crash = nextCrash;
+    armCrash();
+    crash.reject(STOPPED);
+  });
+}
+
+const STALE = /previous wasm instance/i;
+function pipewrightError(stage, message) {
+  return Object.assign(new Error(message), { name: "PipewrightError", stage });
+}
+// What a stage's stream errors with when a call into it trapped (this
+// stage panicked), or met an object of the replaced instance or was
+// pending at the crash (another stage panicked).
+function crashError(kind, e) {
+  if (e instanceof WebAssembly.RuntimeError) {
+    const why = lastPanic ?? e.message;
+    lastPanic = null;
+    lastCrash = pipewrightError(kind, `${kind}: the stage crashed (${why}); Pipewright restarted its WebAssembly module, so the next pipeline runs normally`);
+    return lastCrash;
+  }
+  if (isStale(e)) {
+    return pipewrightError(kind, `${kind}: stopped: Pipewright restarted its WebAssembly module after a crash in ${lastCrash?.stage ?? "another stage"}`);
+  }
+  return e;
+}
+const isStale = (e) => e === STOPPED || (e instanceof Error && STALE.test(e.message));
+// `f` with its throws and rejections passed through crashError; a promise
+// it returns also settles if the module crashes first.
+function guarded(kind, f) {
+  return (...args) => {
+    let result;
+    try {
+      result = f(...args);
+    } catch (e) {
+      throw crashError(kind, e);
+    }
+    if (!(result instanceof Promise)) return result;
+    return Promise.race([result, nextCrash]).catch((e) => Promise.reject(crashError(kind, e)));
+  };
+}
+
+// A cancel or abort of a stage of the replaced instance has nothing left to
+// end: it succeeds, so that pipeTo reports the error that ended the pipe
+// rather than this one.
+function ending(kind, f) {
+  const settle = (e) => (isStale(e) ? undefined : Promise.reject(crashError(kind, e)));
+  return (...args) => {
+    let result;
+    try {
+      result = f(...args);
+    } catch (e) {
+      if (isStale(e)) return undefined;
+      throw crashError(kind, e);
+    }
+    return result instanceof Promise ? Promise.race([result, nextCrash]).catch(settle) : result;
+  };
+}
+
+// `run` (a runPipeline promise), rejected with the crash if the instance
+// that runs it traps first.
+export function orCrash(run) {
+  return Promise.race([run, nextCrash]).catch((e) =>
+    Promise.reject(e === STOPPED ? (lastCrash ?? pipewrightError(null, `Pipewright's WebAssembly module crashed (${lastPanic ?? "a panic"}) and was restarted; the next pipeline runs normally`)) : e),
+  );
+}
+
+export function makeReadable(stage, kind, highWaterMark) {
   // A source is paused from the moment its queue is full (desiredSize ≤ 0,
   // Node: push() returned false) until the stream pulls again.
   const stats = queueStats();
@@ -224,8 +344,8 @@ export function makeReadable(stage, highWaterMark) {
     }
   };
   const source = {
-    start: (controller) => stage.start(controller, stats),
-    pull: (controller) => {
+    start: guarded(kind, (controller) => stage.start(controller, stats)),
+    pull: guarded(kind, (controller) => {
       resumed();
       const note = () => {
         if (controller.desiredSize <= 0) stats.fullSince = performance.now();
@@ -236,21 +356,21 @@ export function makeReadable(stage, highWaterMark) {
         return withTurns(undefined);
       }
       return pending.then(note);
-    },
-    cancel: (reason) => stage.cancel(reason),
+    }),
+    cancel: ending(kind, (reason) => stage.cancel(reason)),
   };
   return remember(iterable(new ReadableStream(source, { highWaterMark })), stage);
 }
 
-export function makeTransform(stage, highWaterMark) {
+export function makeTransform(stage, kind, highWaterMark) {
   const queued = queueStats();
   const transformer = {
-    start: (controller) => stage.start(controller, queued),
-    transform: (chunk, controller) => {
+    start: guarded(kind, (controller) => stage.start(controller, queued)),
+    transform: guarded(kind, (chunk, controller) => {
       finishOne(queued, highWaterMark);
       return withTurns(stage.transform(chunk, controller));
-    },
-    flush: (controller) => stage.flush(controller),
+    }),
+    flush: guarded(kind, (controller) => stage.flush(controller)),
   };
   // The readable side's high-water mark is 0: the stage transforms a chunk
   // only when downstream wants one, and the waiting happens on the writable
@@ -260,11 +380,11 @@ export function makeTransform(stage, highWaterMark) {
   return remember(stream, stage);
 }
 
-export function makeWritable(stage, highWaterMark) {
+export function makeWritable(stage, kind, highWaterMark) {
   const queued = queueStats();
   const sink = {
-    start: (controller) => stage.start(controller, queued),
-    write: (chunk) => {
+    start: guarded(kind, (controller) => stage.start(controller, queued)),
+    write: guarded(kind, (chunk) => {
       // A sink is done with a chunk when its write settles.
       const pending = stage.write(chunk);
       if (pending === undefined) {
@@ -272,16 +392,22 @@ export function makeWritable(stage, highWaterMark) {
         return undefined;
       }
       return pending.then(() => finishOne(queued, highWaterMark));
-    },
-    close: () => stage.close(),
-    abort: (reason) => stage.abort(reason),
+    }),
+    close: guarded(kind, () => stage.close()),
+    abort: ending(kind, (reason) => stage.abort(reason)),
   };
   return remember(new WritableStream(sink, countingStrategy(queued, highWaterMark)), stage);
 }
 
 export function snapshotOf(stream) {
   const stage = stages.get(stream);
-  return stage === undefined ? undefined : stage.snapshot();
+  try {
+    return stage === undefined ? undefined : stage.snapshot();
+  } catch (e) {
+    // A stage of a replaced instance has no snapshot.
+    if (e instanceof Error && STALE.test(e.message)) return undefined;
+    throw e;
+  }
 }
 
 export function describe(value) {

@@ -29,7 +29,34 @@ pub use api::{catalog, create_sink, create_source, create_transform, stage_metri
 
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = notePanic)]
+    fn note_panic(message: &str);
+}
+
+/// A panic is a bug; with `panic = "abort"` it traps the instance, and
+/// every later call into it would fail. So the hook logs it, schedules a
+/// fresh instance and tells the glue, which makes the switch at once
+/// (through [`restart`]) before the trap unwinds: the stream that panicked
+/// errors with a `PipewrightError` naming its stage, objects of the old
+/// instance are refused as stale, and the next pipeline runs normally.
 #[wasm_bindgen(start)]
 fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        wasm_bindgen::handler::schedule_reinit();
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        note_panic(message);
+    }));
 }
+
+/// Does nothing; calling it from JS lets wasm-bindgen's call guard replace
+/// an instance scheduled for reinit (see [`start`]). Not public API.
+#[wasm_bindgen(js_name = "__pwRestart", skip_typescript)]
+pub fn restart() {}

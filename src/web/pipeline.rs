@@ -202,7 +202,19 @@ pub fn validate_spec(spec: JsValue) -> Result<(), JsValue> {
 /// included), with the failing stage's error, or with the signal's reason
 /// when aborted.
 #[wasm_bindgen(js_name = runPipeline)]
-pub async fn run_pipeline(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+pub fn run_pipeline(spec: JsValue, options: JsValue) -> js_sys::Promise {
+    // A panic anywhere in the run kills this instance's futures: the glue
+    // settles the promise with the crash instead of leaving it pending.
+    or_crash(wasm_bindgen_futures::future_to_promise(run(spec, options)))
+}
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = orCrash)]
+    fn or_crash(run: js_sys::Promise) -> js_sys::Promise;
+}
+
+async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let spec_value = spec;
     let mut json = spec_json(&spec_value)?;
     if let Some(Value::Array(stages)) = json.get_mut("stages") {

@@ -20,7 +20,8 @@ use crate::web::sys::{performance_now, sleep};
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeWritable)]
-    fn make_writable(stage: SinkStage, high_water_mark: f64) -> web_sys::WritableStream;
+    fn make_writable(stage: SinkStage, kind: &str, high_water_mark: f64)
+        -> web_sys::WritableStream;
 }
 
 /// A delay shorter than this resolves at once: a timer costs more than it
@@ -44,6 +45,7 @@ impl SinkStage {
         logic: SinkLogic,
         high_water_mark: f64,
     ) -> web_sys::WritableStream {
+        let kind = handle.info.kind;
         let parts = matches!(logic, SinkLogic::Collect { .. }).then(Array::new);
         let stage = SinkStage {
             handle,
@@ -51,7 +53,7 @@ impl SinkStage {
             parts,
             scratch: RefCell::new(Vec::new()),
         };
-        make_writable(stage, high_water_mark)
+        make_writable(stage, kind, high_water_mark)
     }
 }
 

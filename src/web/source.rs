@@ -19,7 +19,11 @@ use crate::web::sys::{fetch, sleep};
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeReadable)]
-    fn make_readable(stage: SourceStage, high_water_mark: f64) -> web_sys::ReadableStream;
+    fn make_readable(
+        stage: SourceStage,
+        kind: &str,
+        high_water_mark: f64,
+    ) -> web_sys::ReadableStream;
 }
 
 /// Chunks the push source enqueues between yields to the event loop: enough
@@ -88,6 +92,7 @@ impl SourceStage {
         producer: Producer,
         high_water_mark: f64,
     ) -> web_sys::ReadableStream {
+        let kind = handle.info.kind;
         let stage = SourceStage {
             inner: Rc::new(Inner {
                 handle,
@@ -96,7 +101,7 @@ impl SourceStage {
                 cancelled: Cell::new(false),
             }),
         };
-        make_readable(stage, high_water_mark)
+        make_readable(stage, kind, high_water_mark)
     }
 }
 

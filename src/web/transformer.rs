@@ -24,7 +24,11 @@ use crate::web::sys::{performance_now, sleep};
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeTransform)]
-    fn make_transform(stage: TransformStage, high_water_mark: f64) -> web_sys::TransformStream;
+    fn make_transform(
+        stage: TransformStage,
+        kind: &str,
+        high_water_mark: f64,
+    ) -> web_sys::TransformStream;
 }
 
 /// A wait shorter than this is not worth a timer.
@@ -50,6 +54,8 @@ pub struct TransformStage {
     driver: RefCell<Driver>,
     /// Where chunks are copied into wasm memory; reused across chunks.
     scratch: RefCell<Vec<u8>>,
+    /// Fault injection (`panicAt`): panic on this chunk (1-based); 0 never.
+    panic_at: u64,
 }
 
 impl TransformStage {
@@ -58,13 +64,16 @@ impl TransformStage {
         handle: Rc<StageHandle>,
         driver: Driver,
         high_water_mark: f64,
+        panic_at: u64,
     ) -> web_sys::TransformStream {
+        let kind = handle.info.kind;
         let stage = TransformStage {
             handle,
             driver: RefCell::new(driver),
             scratch: RefCell::new(Vec::new()),
+            panic_at,
         };
-        make_transform(stage, high_water_mark)
+        make_transform(stage, kind, high_water_mark)
     }
 
     fn fail(&self, error: &Error) -> JsValue {
@@ -162,6 +171,13 @@ impl TransformStage {
             c.main_thread_calls += 1;
             c.chunks_in - 1
         };
+        if index + 1 == self.panic_at {
+            // On purpose (`panicAt`): what a bug in a stage would do.
+            panic!(
+                "{}: panicAt {} (a fault injected on purpose)",
+                self.handle.info.kind, self.panic_at
+            );
+        }
         if matches!(
             self.handle.info.input,
             Some(DataType::Records | DataType::Text)
