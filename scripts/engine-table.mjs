@@ -37,6 +37,7 @@ const ROWS = [
   ["**The package**", null],
   ["`for await` over every stream it returns (`break` cancels, errors rethrown)", "pipewright.asyncIteration", (v) => `✓ (${v})`],
   ["Workers end however the stream ends (cancel, abort, errors)", "pipewright.workersEndOnCancel"],
+  ["a dropped stream's Workers end (pooled: 2 s idle; pinned: when collected)", "pipewright.droppedStreamCollected"],
   ["pinned stages (`worker: true`), byte-identical to the main thread", "workers.pinned"],
   ["pools (`pool: n`): input order, bounded in flight", "workers.pool"],
   ["crash recovery (`crashAt`, `killWorker`), output unchanged", "workers.crashRecovery"],

@@ -198,3 +198,32 @@ fn a_json_pointer_without_a_leading_slash_is_refused_naming_the_option() {
         "json-pointer: option `pointer` must be \"\" or start with /, got \"email\""
     );
 }
+
+#[test]
+fn a_released_driver_keeps_its_counts_and_refuses_more_input() {
+    // What a stage keeps once its stream ended and its state was freed
+    // (Driver::release): the rejected count and details the metrics read,
+    // and a clear error, naming the stage, if a chunk still arrives.
+    let mut d = Driver::new(build("ndjson-parse", json!({ "maxErrors": 3 })));
+    d.push(b"{\"a\":1}\nnot json\n{\"b\":2}\n", &mut |_| {})
+        .expect("two good lines, one tolerated");
+    d.finish(&mut |_| {}).expect("the end");
+    let (rejected, details) = (d.rejected(), d.details());
+    assert_eq!(rejected, 1);
+    d.release();
+    assert_eq!(d.rejected(), rejected);
+    assert_eq!(d.details(), details);
+    let e = d
+        .push(b"{}\n", &mut |_| {})
+        .expect_err("no input after the end");
+    assert_eq!(
+        e,
+        Error::Ended {
+            stage: "ndjson-parse"
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "ndjson-parse: the stream has ended; it takes no more chunks"
+    );
+}

@@ -121,6 +121,9 @@ pub enum Error {
     /// A stage pinned to one Worker lost it: its state went with it.
     #[error("{stage}: the worker failed: {why}")]
     WorkerFailed { stage: &'static str, why: String },
+    /// A chunk for a stage whose stream has already ended.
+    #[error("{stage}: the stream has ended; it takes no more chunks")]
+    Ended { stage: &'static str },
 
     /// A chunk of a type the stage cannot take (for example a number where
     /// bytes are expected).
@@ -147,7 +150,8 @@ impl Error {
             | Error::BadRecord { stage, .. }
             | Error::TooManyBadRecords { stage, .. }
             | Error::WorkersFailed { stage, .. }
-            | Error::WorkerFailed { stage, .. } => Some(stage),
+            | Error::WorkerFailed { stage, .. }
+            | Error::Ended { stage } => Some(stage),
             Error::UnknownKind { .. } | Error::Spec { .. } => None,
         }
     }

@@ -16,6 +16,27 @@ pub trait Source {
     fn total_bytes(&self) -> Option<u64>;
 }
 
+/// What a source becomes once its stream has ended: nothing more, and no
+/// state kept (`SourceStage` swaps it in so memory is freed at the end).
+pub struct Exhausted {
+    pub kind: &'static str,
+}
+
+impl Source for Exhausted {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn fill(&mut self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        false
+    }
+
+    fn total_bytes(&self) -> Option<u64> {
+        Some(0)
+    }
+}
+
 /// `counter`: one chunk per line, `Chunk 0\n`, `Chunk 1\n`, …
 #[derive(Debug)]
 pub struct Counter {

@@ -238,6 +238,24 @@ impl Driver {
         self.transform.shape()
     }
 
+    /// The stream has ended (finished, failed, cancelled or aborted): frees
+    /// the transform's state and the output buffer now, keeping only what
+    /// metrics read afterwards (kind, shape, rejected count, details,
+    /// result), so a stage's memory does not wait for JS to collect its
+    /// stream. A call after this is an error naming the stage.
+    pub fn release(&mut self) {
+        let spent = Spent {
+            kind: self.transform.kind(),
+            shape: self.transform.shape(),
+            rejected: self.transform.rejected(),
+            details: self.transform.details(),
+            result: self.transform.result(),
+        };
+        self.transform = Box::new(spent);
+        self.out = Vec::new();
+        self.filled = 0;
+    }
+
     pub fn kind(&self) -> &'static str {
         self.transform.kind()
     }
@@ -390,5 +408,50 @@ impl Driver {
         emit(Piece::Bytes(&self.out[..cut]));
         self.out.copy_within(cut..self.filled, 0);
         self.filled -= cut;
+    }
+}
+
+/// What a [`Driver`] keeps of a transform after [`Driver::release`].
+struct Spent {
+    kind: &'static str,
+    shape: Shape,
+    rejected: u64,
+    details: Option<serde_json::Value>,
+    result: Option<String>,
+}
+
+impl Spent {
+    fn ended(&self) -> Error {
+        Error::Ended { stage: self.kind }
+    }
+}
+
+impl Transform for Spent {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    fn transform(&mut self, _input: &[u8], _output: &mut [u8]) -> Result<Progress, Error> {
+        Err(self.ended())
+    }
+
+    fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
+        Err(self.ended())
+    }
+
+    fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    fn result(&self) -> Option<String> {
+        self.result.clone()
+    }
+
+    fn details(&self) -> Option<serde_json::Value> {
+        self.details.clone()
     }
 }

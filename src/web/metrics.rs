@@ -74,7 +74,11 @@ pub struct StageHandle {
     /// A JS value the stage made for the user (a `Blob`), by property name.
     artifact: RefCell<Option<(&'static str, JsValue)>>,
     /// A source's controller, whose `desiredSize` gives its queue level.
-    source_controller: RefCell<Option<ReadableStreamDefaultController>>,
+    /// Held weakly: the controller holds the stream, which holds the stage
+    /// object that owns this handle, and a strong reference from wasm (a GC
+    /// root) would keep that whole cycle, and the stage's wasm memory,
+    /// alive forever (measured: one externref slot per run, never freed).
+    source_controller: RefCell<Option<js_sys::WeakRef<ReadableStreamDefaultController>>>,
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
     queued: RefCell<Option<Object>>,
     pub total_bytes: Option<u64>,
@@ -104,7 +108,7 @@ impl StageHandle {
     }
 
     pub fn set_source_controller(&self, c: ReadableStreamDefaultController) {
-        *self.source_controller.borrow_mut() = Some(c);
+        *self.source_controller.borrow_mut() = Some(js_sys::WeakRef::new(&c));
     }
 
     pub fn set_queued_counter(&self, queued: Object) {
@@ -196,7 +200,8 @@ impl StageHandle {
                     .source_controller
                     .borrow()
                     .as_ref()
-                    .and_then(ReadableStreamDefaultController::desired_size);
+                    .and_then(js_sys::WeakRef::deref)
+                    .and_then(|c: ReadableStreamDefaultController| c.desired_size());
                 match desired {
                     Some(d) if ended && d == 0.0 => 0.0,
                     Some(d) => (self.high_water_mark - d).max(0.0),

@@ -241,6 +241,7 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         other => other,
     })?;
     let (mut readable, source) = build::source(spec.source.info, &spec.source.options, blob)?;
+    let source_stream: JsValue = readable.clone().into();
     let mut handles = vec![source];
     let mut transforms = Vec::new();
     for stage in &spec.stages {
@@ -274,10 +275,14 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         },
     };
     let duration = performance_now() - started;
-    // However the run ended, no stage's Worker outlives it.
+    // However the run ended, no stage's Worker outlives it, and every
+    // stage's buffers and state are freed now (a main-thread transform is
+    // never told of a cancel or abort; see glue.js), not when JS collects.
+    retire(&source_stream);
     for t in &transforms {
         retire(t);
     }
+    retire(&sink);
     if let Some(cb) = &run.on_metrics {
         call_on_metrics(cb, &metrics_snapshot(&handles, started));
     }

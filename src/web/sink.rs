@@ -93,6 +93,7 @@ impl SinkStage {
             Ok(delay) => delay,
             Err(e) => {
                 self.handle.end(Phase::Errored, Some(e.to_string()));
+                *scratch = Vec::new();
                 return Err(to_js(&e));
             }
         };
@@ -121,12 +122,22 @@ impl SinkStage {
             self.handle.set_artifact("blob", blob.into());
         }
         self.handle.end(Phase::Done, None);
+        self.release();
         Ok(())
     }
 
     pub fn abort(&self, reason: JsValue) {
         self.handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
+        self.release();
+    }
+
+    /// The stream ended: the copy buffer goes now, not when JS collects the
+    /// stream (what the sink reports, its logic, stays for the snapshot).
+    pub fn release(&self) {
+        if let Ok(mut scratch) = self.scratch.try_borrow_mut() {
+            *scratch = Vec::new();
+        }
     }
 
     pub fn snapshot(&self) -> JsValue {

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
 
-use crate::core::source::Source;
+use crate::core::source::{Exhausted, Source};
 use crate::web::metrics::{reason_text, Phase, StageHandle};
 use crate::web::sys::{fetch, sleep};
 
@@ -81,7 +81,24 @@ impl Inner {
 
     fn close(&self, controller: &ReadableStreamDefaultController) -> Result<(), JsValue> {
         self.handle.end(Phase::Done, None);
+        self.release();
         controller.close()
+    }
+
+    /// The stream ended: the generator's state and the chunk buffer go now,
+    /// not when JS collects the stream.
+    fn release(&self) {
+        if let Ok(mut buf) = self.buf.try_borrow_mut() {
+            *buf = Vec::new();
+        }
+        let source = match &self.producer {
+            Producer::Generated(source) | Producer::Push { source } => source,
+            Producer::File { .. } | Producer::Fetch { .. } => return,
+        };
+        if let Ok(mut source) = source.try_borrow_mut() {
+            let kind = source.kind();
+            *source = Box::new(Exhausted { kind });
+        }
     }
 }
 
@@ -247,6 +264,7 @@ impl SourceStage {
         self.inner
             .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
+        self.inner.release();
         if let Producer::Fetch { reader, .. } = &self.inner.producer {
             if let Some(r) = reader.borrow().as_ref() {
                 return r.cancel_with_reason(&reason).into();
@@ -257,5 +275,10 @@ impl SourceStage {
 
     pub fn snapshot(&self) -> JsValue {
         self.inner.handle.snapshot()
+    }
+
+    /// Frees the generator and its buffer now: the pipeline has settled.
+    pub fn release(&self) {
+        self.inner.release();
     }
 }

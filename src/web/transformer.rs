@@ -78,7 +78,19 @@ impl TransformStage {
 
     fn fail(&self, error: &Error) -> JsValue {
         self.handle.end(Phase::Errored, Some(error.to_string()));
+        self.release();
         to_js(error)
+    }
+
+    /// The stream ended: its state and buffers go now, not when JS collects
+    /// the stream.
+    fn release(&self) {
+        if let Ok(mut driver) = self.driver.try_borrow_mut() {
+            driver.release();
+        }
+        if let Ok(mut scratch) = self.scratch.try_borrow_mut() {
+            *scratch = Vec::new();
+        }
     }
 
     /// Enqueues every piece the driver emits, counting them; remembers the
@@ -145,6 +157,7 @@ impl TransformStage {
         self.run(controller, |d, emit| d.finish(emit))?;
         self.handle.set_result(self.driver.borrow().result());
         self.handle.end(Phase::Done, None);
+        self.release();
         Ok(())
     }
 }
@@ -242,5 +255,12 @@ impl TransformStage {
 
     pub fn snapshot(&self) -> JsValue {
         self.handle.snapshot()
+    }
+
+    /// Frees the stage's state now: its pipeline has settled (the glue's
+    /// `retire`). The stream fails if it is used again.
+    #[wasm_bindgen(js_name = release)]
+    pub fn release_now(&self) {
+        self.release();
     }
 }

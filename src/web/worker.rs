@@ -43,7 +43,8 @@ extern "C" {
     #[wasm_bindgen(js_name = workerCounts)]
     pub fn worker_counts() -> JsValue;
 
-    /// Terminates a worker stage's Workers if they still run.
+    /// Ends a stage whose pipeline settled: Workers terminated if they
+    /// still run, a main-thread stage's state freed.
     pub fn retire(stream: &JsValue);
 
     #[wasm_bindgen(js_name = killWorker)]

@@ -28,6 +28,8 @@ const CHROMIUM_FLAGS = [
   "--disable-component-update",
   "--disable-sync",
   "--disable-dev-shm-usage",
+  // window.gc(), for the soak's heap figures (scripts/soak.mjs).
+  "--js-flags=--expose-gc",
 ];
 
 // Firefox's own background traffic off (geckodriver sets most of it), and

@@ -167,9 +167,13 @@ export class Charts {
     this.memoryBox.dataset.peakMib = String((Math.max(...mem.slice(1).map((s) => Math.max(0, ...s))) / MIB).toFixed(1));
   }
 
+  // The element left the page: no frame, observer or window listener of
+  // ours may outlive it (each uPlot listens on window until destroyed), so
+  // the charts go; a run after it is put back draws new ones.
   stop() {
     cancelAnimationFrame(this.fitFrame);
     this.resize?.disconnect();
+    this.clear();
   }
 
   resume() {
