@@ -2,9 +2,11 @@
 # `npm run fuzz [-- SECONDS]`: runs every cargo-fuzz target in fuzz/ for
 # SECONDS each (default 600), each input limited to 10 s (a slow input is a
 # finding, like a crash), and prints executions and coverage per target.
-# Needs the nightly toolchain and cargo-fuzz (scripts/setup.sh does not
-# install them yet: `rustup toolchain install nightly` and
-# `cargo install cargo-fuzz --version 0.13.2`).
+# Needs the nightly toolchain and cargo-fuzz 0.13.2, which scripts/setup.sh
+# installs (`npm run fuzz` runs it first). `npm test` runs this for 30 s per
+# target; a finding fails it and its input is saved in fuzz/artifacts/:
+# copy it to fuzz/regressions/<target>/ once fixed, and cargo test replays
+# it (tests/fuzz_regressions.rs).
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-600}"

@@ -63,6 +63,19 @@ if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$geck
   cargo install --locked geckodriver --version "$geckodriver_version"
 fi
 
+# Fuzzing (scripts/fuzz.sh, a 30 s smoke of each target in `npm test`):
+# cargo-fuzz drives libFuzzer, which needs a nightly toolchain.
+if ! rustc +nightly --version >/dev/null 2>&1; then
+  need "rust nightly toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+cargo_fuzz_version=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$cargo_fuzz_version" ]; then
+  need "cargo-fuzz $cargo_fuzz_version"
+  cargo install --locked cargo-fuzz --version "$cargo_fuzz_version" \
+    || cargo install cargo-fuzz --version "$cargo_fuzz_version"
+fi
+
 # npm packages from package-lock.json (binaryen@132 provides wasm-opt).
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then

@@ -28,5 +28,11 @@ step "end-to-end and set-up tests in Chromium, Firefox ESR and WebKitGTK (node -
 # Each engine's tests record what they showed here, for the engine table.
 rm -rf test-results/engines
 node --test --test-concurrency=1 tests/*.test.mjs tests/e2e/*.test.mjs
+step "soak, short form, in Chromium, Firefox ESR and WebKitGTK (npm run soak runs the long one)"
+for engine in chromium firefox webkit; do
+  node scripts/soak.mjs --short --browser "$engine"
+done
+step "fuzzing smoke: every cargo-fuzz target for 30 s (npm run fuzz runs 10 minutes each)"
+bash scripts/fuzz.sh 30
 step "the README's engine table against this run"
 node scripts/engine-table.mjs --check
