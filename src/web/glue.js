@@ -223,18 +223,39 @@ function finishOne(queued, highWaterMark) {
 // and unclamped, unlike a nested setTimeout(0) (4 ms each). One clock for
 // all stages on this thread: a pipeline yields once per slice, not once per
 // stage.
+//
+// Firefox renders no frame while tasks keep coming, however they come
+// (MessageChannel, scheduler.yield(), postTask, unclamped timers: a 1 GiB
+// run drew 13 frames a second, its longest gap 117 ms). It needs the event
+// loop idle now and then, so on a visible page every turn after IDLE_EVERY_MS
+// of work is a short timer instead (measured over 3 s of 16 ms slices in
+// Firefox: longest frame gap 84 → 50 ms, 46 → 138 frames, 1.6% fewer
+// slices; Chromium and WebKit draw either way).
 const SLICE_MS = 16;
+const IDLE_EVERY_MS = 60;
+const IDLE_MS = 2;
+const visiblePage = () => typeof document !== "undefined" && document.visibilityState === "visible";
 let sliceStart = performance.now();
+let lastIdle = performance.now();
 let turn = null;
 function nextTurn() {
   if (turn) return turn;
+  const done = (resolve) => () => {
+    turn = null;
+    sliceStart = performance.now();
+    resolve();
+  };
+  if (performance.now() - lastIdle > IDLE_EVERY_MS && visiblePage()) {
+    lastIdle = performance.now();
+    turn = new Promise((resolve) => setTimeout(done(resolve), IDLE_MS));
+    return turn;
+  }
   const channel = new MessageChannel();
   turn = new Promise((resolve) => {
+    const next = done(resolve);
     channel.port1.onmessage = () => {
       channel.port1.close();
-      turn = null;
-      sliceStart = performance.now();
-      resolve();
+      next();
     };
   });
   channel.port2.postMessage(null);
