@@ -726,7 +726,7 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
       },
       async transform(chunk) {
         clearTimeout(idleTimer);
-        await awake();
+        if (parked || parking) await awake();
         let slot;
         while (!state.failure && !state.ended && !(slot = control.admit())) await changed();
         if (state.failure) throw state.failure;
@@ -741,7 +741,7 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
       async flush() {
         clearTimeout(idleTimer);
         while (!state.failure && !state.ended && !control.idle()) await changed();
-        await awake();
+        if (parked || parking) await awake();
         for (let i = 0; i < slots.length && !state.failure && !state.ended; i++) {
           const reply = await finish(i);
           // A Worker that died meanwhile: a pool asks its replacement.

@@ -215,10 +215,12 @@ eachEngine((suite) => {
     }`);
     // Once the sink stalls, the pool's results pile up in its readable queue,
     // at most workers x inFlight = 4 of them, and while that queue is backed
-    // up the TransformStream stops calling transform(). So: the source's
-    // highWaterMark 1 + the pool's input queue 1 + 4 results + the sink's
-    // write in flight 1.
-    assert.equal(result.produced, 1 + 1 + 2 * 2 + 1);
+    // up the TransformStream stops calling transform(). So at most: the
+    // source's highWaterMark 1 + the pool's input queue 1 + 4 results + the
+    // sink's write in flight 1. How many of the 4 fill depends on whether
+    // answers come back before the next read (measured: 5 or 7 in the same
+    // build, since before this issue), so the bound is what is asserted.
+    assert.ok(result.produced >= 3 && result.produced <= 1 + 1 + 2 * 2 + 1, `produced ${result.produced}`);
     assert.ok(result.pool.workers.every((w) => w.inFlight <= 2));
     assert.deepEqual(problems, []);
     await suite.record("workers.bounded", "✓");
