@@ -52,7 +52,7 @@ test("a spec error carries the path of its field, for the page to mark", () => {
 test("placement fields are the catalogue's placement group, the same on every transform", () => {
   const transforms = catalog.filter((s) => s.role === "transform");
   const names = (info) => info.params.filter((p) => p.group === "placement").map((p) => p.name);
-  assert.deepEqual(names(transforms[0]), ["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "jitterMs", "crashEvery", "panicAt"]);
+  assert.deepEqual(names(transforms[0]), ["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "jitterMs", "crashEvery", "panicAt", "trapAt"]);
   for (const info of transforms) assert.deepEqual(names(info), names(transforms[0]), info.kind);
   for (const info of catalog.filter((s) => s.role !== "transform")) assert.deepEqual(names(info), [], info.kind);
 });

@@ -86,6 +86,14 @@ pub const PARAMS: &[ParamSpec] = &[
         "Fault injection: the stage panics (a bug in its Rust code, as a trap in wasm) on its Nth chunk, on the main thread; 0 for never.",
     )
     .in_group(Group::Placement),
+    ParamSpec::int(
+        "trapAt",
+        0,
+        0,
+        MAX_SAFE,
+        "Fault injection: the stage traps without a panic (as a bad indirect call or a stack overflow would) on its Nth chunk, on the main thread; 0 for never.",
+    )
+    .in_group(Group::Placement),
 ];
 
 /// The placement options, typed.
@@ -101,6 +109,7 @@ struct PlacementOptions {
     jitter_ms: u64,
     crash_every: u64,
     panic_at: u64,
+    trap_at: u64,
 }
 
 /// Fault injection, as the Worker entry reads it.
@@ -128,12 +137,13 @@ pub struct InWorkers {
     pub faults: Faults,
 }
 
-/// Where a transform runs. On the main thread, `panic_at` (fault
-/// injection, 0 for never) makes the stage panic on that chunk, so tests
-/// can show that a trap in wasm fails one stream and not the page.
+/// Where a transform runs. On the main thread, `panic_at` and `trap_at`
+/// (fault injection, 0 for never) make the stage panic, or trap without a
+/// panic, on that chunk, so tests can show that a trap in wasm fails one
+/// stream and not the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    Main { panic_at: u64 },
+    Main { panic_at: u64, trap_at: u64 },
     Workers(InWorkers),
 }
 
@@ -159,10 +169,10 @@ impl Placement {
             crash_every: p.crash_every,
         };
         let in_flight = usize::try_from(p.in_flight).unwrap_or(usize::MAX);
-        if p.panic_at > 0 && (p.pool > 0 || p.worker) {
+        if (p.panic_at > 0 || p.trap_at > 0) && (p.pool > 0 || p.worker) {
             return Err(Error::BadOption {
                 stage: info.kind.to_string(),
-                option: "panicAt".to_string(),
+                option: if p.panic_at > 0 { "panicAt" } else { "trapAt" }.to_string(),
                 message: "is for the main thread; in Workers, crashAt and crashEvery inject faults"
                     .to_string(),
                 problem: OptionProblem::Range,
@@ -196,6 +206,7 @@ impl Placement {
         }
         Ok(Placement::Main {
             panic_at: p.panic_at,
+            trap_at: p.trap_at,
         })
     }
 }

@@ -82,11 +82,12 @@ pub fn transform(
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
     match Placement::of(info, o)? {
         Placement::Workers(place) => Ok(worker::transform_stream(info, o, place)),
-        Placement::Main { panic_at } => {
+        Placement::Main { panic_at, trap_at } => {
             let driver = Driver::new(info.build_transform(o, &mut random_bytes)?);
             let hwm = o.high_water_mark();
             let handle = Rc::new(StageHandle::new(info, hwm, None));
-            let stream = TransformStage::stream(Rc::clone(&handle), driver, hwm, panic_at);
+            let stream =
+                TransformStage::stream(Rc::clone(&handle), driver, hwm, [panic_at, trap_at]);
             Ok((stream, handle))
         }
     }

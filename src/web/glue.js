@@ -281,9 +281,11 @@ function withTurns(result) {
 // file, as src/web/worker.js imports it; where there is no such entry (the
 // wasm-pack test harness) the switch waits for the next export call.
 let restartModule = null;
+let scheduleRestart = null;
 import("../../../../pipewright.js").then(
   (entry) => {
     restartModule = entry.__pwRestart ?? null;
+    scheduleRestart = entry.__pwScheduleRestart ?? null;
   },
   () => {},
 );
@@ -314,6 +316,12 @@ function untilCrash(promise) {
 export function notePanic(message) {
   lastPanic = message;
   lastCrash = null;
+  switchInstance();
+}
+
+// The instance trapped: switch to the fresh one now (it was scheduled),
+// and settle what the old one left pending.
+function switchInstance() {
   try {
     restartModule?.();
   } catch {
@@ -322,13 +330,8 @@ export function notePanic(message) {
   // A promise reaction of the old instance's futures now throws "Cannot
   // invoke closure from previous WASM instance" where nobody can catch it;
   // those are ours, and expected, so they are not reported as unhandled.
-  if (typeof addEventListener === "function" && !notePanic.quiet) {
-    notePanic.quiet = true;
-    addEventListener("unhandledrejection", (e) => {
-      if (e.reason instanceof Error && STALE.test(e.reason.message)) e.preventDefault();
-    });
-  }
-  // After the trap has unwound to the stage that panicked (crashError names
+  quietStaleRejections();
+  // After the trap has unwound to the stage that trapped (crashError names
   // it), everything pending in the old instance is settled.
   queueMicrotask(() => {
     const rejects = [...pendingAtCrash];
@@ -338,6 +341,14 @@ export function notePanic(message) {
 }
 
 const STALE = /previous wasm instance/i;
+function quietStaleRejections() {
+  if (typeof addEventListener === "function" && !notePanic.quiet) {
+    notePanic.quiet = true;
+    addEventListener("unhandledrejection", (e) => {
+      if (e.reason instanceof Error && STALE.test(e.reason.message)) e.preventDefault();
+    });
+  }
+}
 function pipewrightError(stage, message) {
   return Object.assign(new Error(message), { name: "PipewrightError", stage });
 }
@@ -346,6 +357,16 @@ function pipewrightError(stage, message) {
 // pending at the crash (another stage panicked).
 function crashError(kind, e) {
   if (e instanceof WebAssembly.RuntimeError) {
+    if (lastPanic === null) {
+      // A trap that was no panic (a bad indirect call, a stack overflow):
+      // the hook never ran, so the fresh instance is scheduled here.
+      try {
+        scheduleRestart?.();
+      } catch {
+        // A module that cannot even do that: later calls fail as they would.
+      }
+      switchInstance();
+    }
     const why = lastPanic ?? e.message;
     lastPanic = null;
     lastCrash = pipewrightError(kind, `${kind}: the stage crashed (${why}); Pipewright restarted its WebAssembly module, so the next pipeline runs normally`);

@@ -60,3 +60,11 @@ fn start() {
 /// an instance scheduled for reinit (see [`start`]). Not public API.
 #[wasm_bindgen(js_name = "__pwRestart", skip_typescript)]
 pub fn restart() {}
+
+/// Schedules a fresh instance after a trap that was not a panic (so the
+/// hook never ran): a bad indirect call, a stack overflow. The glue then
+/// calls [`restart`]. Not public API.
+#[wasm_bindgen(js_name = "__pwScheduleRestart", skip_typescript)]
+pub fn schedule_restart() {
+    wasm_bindgen::handler::schedule_reinit();
+}

@@ -54,8 +54,9 @@ pub struct TransformStage {
     driver: RefCell<Driver>,
     /// Where chunks are copied into wasm memory; reused across chunks.
     scratch: RefCell<Vec<u8>>,
-    /// Fault injection (`panicAt`): panic on this chunk (1-based); 0 never.
-    panic_at: u64,
+    /// Fault injection (`panicAt`, `trapAt`): panic, or trap without a
+    /// panic, on this chunk (1-based); 0 never.
+    faults: [u64; 2],
 }
 
 impl TransformStage {
@@ -64,14 +65,14 @@ impl TransformStage {
         handle: Rc<StageHandle>,
         driver: Driver,
         high_water_mark: f64,
-        panic_at: u64,
+        faults: [u64; 2],
     ) -> web_sys::TransformStream {
         let kind = handle.info.kind;
         let stage = TransformStage {
             handle,
             driver: RefCell::new(driver),
             scratch: RefCell::new(Vec::new()),
-            panic_at,
+            faults,
         };
         make_transform(stage, kind, high_water_mark)
     }
@@ -184,12 +185,17 @@ impl TransformStage {
             c.main_thread_calls += 1;
             c.chunks_in - 1
         };
-        if index + 1 == self.panic_at {
+        let [panic_at, trap_at] = self.faults;
+        if index + 1 == panic_at {
             // On purpose (`panicAt`): what a bug in a stage would do.
             panic!(
-                "{}: panicAt {} (a fault injected on purpose)",
-                self.handle.info.kind, self.panic_at
+                "{}: panicAt {panic_at} (a fault injected on purpose)",
+                self.handle.info.kind
             );
+        }
+        if index + 1 == trap_at {
+            // On purpose (`trapAt`): a trap the panic hook never sees.
+            std::process::abort();
         }
         if matches!(
             self.handle.info.input,

@@ -76,6 +76,29 @@ eachEngine((suite) => {
     await suite.record("crash.recovers", "✓");
   });
 
+  test("a trap that is no panic (trapAt) also fails only its stream, and the module is replaced", async () => {
+    const page = await suite.open("harness/harness.html");
+    const result = await page.runModule(`
+      const pw = await import("/pkg/pipewright.js");
+      await pw.default();
+      let trapped = null;
+      try {
+        await pw.runPipeline({ source: { kind: "counter", count: 30 }, stages: [{ kind: "uppercase", trapAt: 4 }], sink: { kind: "count" } });
+      } catch (e) {
+        trapped = { name: e.name, stage: e.stage ?? null, message: e.message };
+      }
+      const after = await pw.runPipeline({ source: { kind: "counter", count: 30 }, stages: [{ kind: "uppercase" }], sink: { kind: "count" } });
+      return { trapped, after: [after.ok, after.totals.chunks] };
+    `);
+    assert.equal(result.trapped.name, "PipewrightError");
+    assert.equal(result.trapped.stage, "uppercase");
+    // The engine words the trap itself ("unreachable", "Unreachable code
+    // should not be executed", …).
+    assert.match(result.trapped.message, /^uppercase: the stage crashed \(.+\); Pipewright restarted its WebAssembly module, so the next pipeline runs normally$/);
+    assert.deepEqual(result.after, [true, 30]);
+    assert.deepEqual(await page.problems(), []);
+  });
+
   test("the page says a stage crashed and runs the next pipeline", async () => {
     const spec = { source: { kind: "counter", count: 40 }, stages: [{ kind: "uppercase", panicAt: 7 }], sink: { kind: "count" } };
     const page = await suite.open(`index.html#spec=${encodeURIComponent(JSON.stringify(spec))}`);
