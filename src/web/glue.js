@@ -689,7 +689,10 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
   };
   const send = (i, seq, chunk, transfer = []) => slots[i].worker.postMessage({ type: "chunk", seq, chunk }, transfer);
   const onCrash = (i, slot, why) => {
-    if (slot !== slots[i] || state.failure) return;
+    // A Worker ended with its stage (terminate() can still fire an error,
+    // measured in Firefox: one Worker respawned after its run was aborted)
+    // is not a crash to recover from.
+    if (slot !== slots[i] || state.failure || state.ended) return;
     kill(slot);
     let again;
     try {
