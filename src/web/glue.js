@@ -379,34 +379,27 @@ function crashError(kind, e) {
 }
 const isStale = (e) => e === STOPPED || (e instanceof Error && STALE.test(e.message));
 // `f` with its throws and rejections passed through crashError; a promise
-// it returns also settles if the module crashes first.
-function guarded(kind, f) {
+// it returns also settles if the module crashes first. With `ending` (a
+// cancel or abort), a stage of the replaced instance has nothing left to
+// end: the call succeeds, so that pipeTo reports the error that ended the
+// pipe rather than this one.
+function guarded(kind, f, { ending = false } = {}) {
+  // The error to throw for `e`, or null when the call should succeed.
+  const failure = (e) => (ending && isStale(e) ? null : crashError(kind, e));
   return (...args) => {
     let result;
     try {
       result = f(...args);
     } catch (e) {
-      throw crashError(kind, e);
+      const error = failure(e);
+      if (error) throw error;
+      return undefined;
     }
     if (!(result instanceof Promise)) return result;
-    return untilCrash(result).catch((e) => Promise.reject(crashError(kind, e)));
-  };
-}
-
-// A cancel or abort of a stage of the replaced instance has nothing left to
-// end: it succeeds, so that pipeTo reports the error that ended the pipe
-// rather than this one.
-function ending(kind, f) {
-  const settle = (e) => (isStale(e) ? undefined : Promise.reject(crashError(kind, e)));
-  return (...args) => {
-    let result;
-    try {
-      result = f(...args);
-    } catch (e) {
-      if (isStale(e)) return undefined;
-      throw crashError(kind, e);
-    }
-    return result instanceof Promise ? untilCrash(result).catch(settle) : result;
+    return untilCrash(result).catch((e) => {
+      const error = failure(e);
+      return error ? Promise.reject(error) : undefined;
+    });
   };
 }
 
@@ -443,7 +436,7 @@ export function makeReadable(stage, kind, highWaterMark) {
       }
       return pending.then(note);
     }),
-    cancel: ending(kind, (reason) => stage.cancel(reason)),
+    cancel: guarded(kind, (reason) => stage.cancel(reason), { ending: true }),
   };
   return releasable(iterable(new ReadableStream(source, { highWaterMark })), stage);
 }
@@ -480,7 +473,7 @@ export function makeWritable(stage, kind, highWaterMark) {
       return pending.then(() => finishOne(queued, highWaterMark));
     }),
     close: guarded(kind, () => stage.close()),
-    abort: ending(kind, (reason) => stage.abort(reason)),
+    abort: guarded(kind, (reason) => stage.abort(reason), { ending: true }),
   };
   return releasable(new WritableStream(sink, countingStrategy(queued, highWaterMark)), stage);
 }
