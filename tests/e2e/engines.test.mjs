@@ -175,6 +175,22 @@ eachEngine((suite) => {
           await reader.cancel(new Error("enough"));
           return source;
         },
+        // The stage downstream is cancelled before its Workers are ready,
+        // with a write from this one waiting on them: the pipe between
+        // must hear of the end at once and cancel this stage too (the
+        // soak's one Worker in 300 aborted runs left until collected).
+        "a cancel downstream before its Workers start": async (t) => {
+          const source = pw.createSource("counter", { count: 1000000 });
+          const piped = source.pipeThrough(t);
+          await sleep(300);
+          const reader = piped.pipeThrough(pw.createTransform("identity", { pool: 2 })).getReader();
+          // This stage's first output is on its way (a Worker round trip)
+          // and the pool still starts: measured, 5 and 20 ms both left
+          // this stage running in all three engines before the fix.
+          await sleep(10);
+          await reader.cancel(new Error("enough"));
+          return source;
+        },
         // The producer aborts the writable side.
         "writer.abort()": async (t) => {
           const writer = t.writable.getWriter();
@@ -231,7 +247,7 @@ eachEngine((suite) => {
       return out;
     }`);
     const { active, ...cases } = r;
-    assert.equal(Object.keys(cases).length, 10);
+    assert.equal(Object.keys(cases).length, 12);
     for (const [what, c] of Object.entries(cases)) {
       assert.equal(c.ended, true, `${what}: its Workers ended within 1 s`);
       assert.notEqual(c.stage, "flowing", `${what}: the stage no longer says it is flowing (${c.stage})`);
