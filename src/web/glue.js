@@ -234,19 +234,27 @@ function finishOne(queued, highWaterMark) {
 // all stages on this thread: a pipeline yields once per slice, not once per
 // stage.
 //
-// Firefox renders no frame while tasks keep coming, however they come
-// (MessageChannel, scheduler.yield(), postTask, unclamped timers: a 1 GiB
-// run drew 13 frames a second, its longest gap 117 ms). It needs the event
-// loop idle now and then, so on a visible page every turn after IDLE_EVERY_MS
-// of work is a short timer instead (measured over 3 s of 16 ms slices in
-// Firefox: longest frame gap 84 → 50 ms, 46 → 138 frames, 1.6% fewer
-// slices; Chromium and WebKit draw either way).
+// Firefox draws frames only now and then while tasks keep coming, however
+// they come (MessageChannel, scheduler.yield(), postTask, unclamped
+// timers: 13 frames a second), and its cycle collector, which works in idle
+// time, then waits until it must collect in one go: 1 GiB through four
+// stages stalled the page 100–214 ms in about half the runs, each stall
+// one collection of 0.8–0.9 million stream objects (MOZ_CCTIMER). So on a
+// visible page, when no frame has been drawn for FRAME_LATE_MS, the turn
+// waits for an idle moment (requestIdleCallback, capped at 20 ms; a 2 ms
+// timer where it is missing). Chromium and WebKit draw on time and so
+// rarely take one. Measured, 1 GiB through four main-thread stages, `npm
+// run soak`: Firefox's longest gap 50–67 ms in 9 runs (84–216 ms with one
+// 2 ms timer per 60 ms instead), its largest collection pause 16 ms;
+// Chromium 5.2–5.8 s and WebKit 4.7–5.3 s for the run, as before.
 const SLICE_MS = 16;
-const IDLE_EVERY_MS = 60;
+const FRAME_LATE_MS = 34;
 const IDLE_MS = 2;
+const IDLE_WAIT_MS = 20;
 const visiblePage = () => typeof document !== "undefined" && document.visibilityState === "visible";
 let sliceStart = performance.now();
-let lastIdle = performance.now();
+let lastFrame = performance.now();
+let frameAsked = false;
 let turn = null;
 function nextTurn() {
   if (turn) return turn;
@@ -255,10 +263,21 @@ function nextTurn() {
     sliceStart = performance.now();
     resolve();
   };
-  if (performance.now() - lastIdle > IDLE_EVERY_MS && visiblePage()) {
-    lastIdle = performance.now();
-    turn = new Promise((resolve) => setTimeout(done(resolve), IDLE_MS));
-    return turn;
+  if (visiblePage()) {
+    if (performance.now() - lastFrame > FRAME_LATE_MS) {
+      lastFrame = performance.now();
+      turn = new Promise((resolve) => (typeof requestIdleCallback === "function" ? requestIdleCallback(done(resolve), { timeout: IDLE_WAIT_MS }) : setTimeout(done(resolve), IDLE_MS)));
+      return turn;
+    }
+    // One frame request at a time, and only while stages work: no loop
+    // is left behind.
+    if (!frameAsked) {
+      frameAsked = true;
+      requestAnimationFrame(() => {
+        frameAsked = false;
+        lastFrame = performance.now();
+      });
+    }
   }
   const channel = new MessageChannel();
   turn = new Promise((resolve) => {
