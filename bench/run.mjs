@@ -80,7 +80,7 @@ try {
       ...result.workers.map(
         (r) =>
           `| ${r.what} | ${Math.round(r.ms)} | ${r.speedup.toFixed(2)}× | ${
-            r.gapMs !== undefined ? `${Math.round(r.gapMs)} ms gap` : `${Math.round(r.nsPerChunkExtra).toLocaleString("en-US")} ns extra`
+            r.gapMs !== undefined ? `${Math.round(r.gapMs)} ms gap` : `${Math.round(r.nsPerChunkExtra).toLocaleString("en-US")} ns extra per chunk (Worker start: ${Math.round(r.startMs)} ms)`
           } |`,
       ),
     ].join("\n"),
@@ -102,6 +102,19 @@ try {
   console.log(
     `\nwasm: ${(result.wasmBytes / 1024).toFixed(1)} KiB raw, ${(result.wasmGzipBytes / 1024).toFixed(1)} KiB gzipped`,
   );
+  const mem = result.memory;
+  const mib = (n) => (n === null ? "n/a" : `${(n / 2 ** 20).toFixed(1)} MiB`);
+  console.log(
+    [
+      "",
+      `| 1 GiB of lorem, main thread | MB/s | wasm memory peak growth | JS heap peak growth |`,
+      "| --- | ---: | ---: | ---: |",
+      `| pipewright uppercase → gzip → gunzip → digest | ${mem.ours.mbPerSec.toFixed(1)} | ${mib(mem.ours.wasmGrowth)} | ${mib(mem.ours.heapGrowth)} |`,
+      `| browser: JS uppercase → CompressionStream → DecompressionStream → count | ${mem.browser.mbPerSec.toFixed(1)} | ${mib(mem.browser.wasmGrowth)} | ${mib(mem.browser.heapGrowth)} |`,
+    ].join("\n"),
+  );
+  result.targets = targets(result);
+  console.log(["", "| issue 12 target | goal | measured | met |", "| --- | --- | --- | --- |", ...result.targets.map((t) => `| ${t.what} | ${t.goal} | ${t.measured} | ${t.met === null ? "not built" : t.met ? "met" : "NOT met"} |`)].join("\n"));
   console.log(`${result.engine.title} ${result.engine.version}: ${result.userAgent}`);
   await mkdir(join(repoRoot, "bench", "results"), { recursive: true });
   const file = join(repoRoot, "bench", "results", `bench-${engineName}-${result.date.replace(/[:.]/g, "-")}.json`);
@@ -172,4 +185,30 @@ async function benchPlayground(page, base) {
     overhead.push({ what, runs: r, withUi: median(r.withUi), alone: median(r.alone), ratio: median(r.withUi) / median(r.alone) });
   }
   return { startup, overhead };
+}
+
+// Issue 12's targets, each a ratio against its peer in this run (or a size
+// or time), as one line: goal, measured, met or not. A target with nothing
+// to measure yet says so ("not built"), rather than passing silently.
+function targets(r) {
+  const out = [];
+  const ratio = (stage, peer) => r.peers.find((p) => p.stage === stage && p.peer === peer)?.ratio;
+  const atLeast = (what, value, goal) => out.push({ what, goal: `≥ ${goal}×`, measured: value === undefined ? "–" : `${value.toFixed(2)}×`, met: value === undefined ? null : value >= goal });
+  const atMost = (what, value, goal, unit) => out.push({ what, goal: `≤ ${goal} ${unit}`, measured: `${value.toFixed(1)} ${unit}`, met: value <= goal });
+  out.push({ what: "1. records pipelines vs plain JS (papaparse + JS + JSON.stringify)", goal: "≥ 3×", measured: "–", met: null });
+  atLeast("2. csv-to-ndjson from a Blob vs papaparse + JSON.stringify", ratio("csv-to-ndjson (from a Blob)", "papaparse + JSON.stringify"), 5);
+  atLeast("3. gunzip vs DecompressionStream", ratio("gunzip", "DecompressionStream gzip"), 2);
+  atLeast("3. gunzip vs fflate", ratio("gunzip", "fflate Gunzip"), 5);
+  out.push({ what: "4. gzip pool ×2 vs CompressionStream (pigz method)", goal: "≥ 2.5×", measured: "–", met: null });
+  const pinned = r.workers.find((w) => w.what === "uppercase pinned vs main thread, 64 KiB chunks");
+  atMost("5. pinned uppercase at 64 KiB: extra per chunk over the main thread", pinned.nsPerChunkExtra / 1000, 50, "µs");
+  atLeast("6. sha256 vs hash-wasm streaming", ratio("sha256", "hash-wasm SHA-256 streaming"), 1.25);
+  atLeast("6. sha256 vs crypto.subtle.digest one-shot", ratio("sha256", "crypto.subtle.digest (collect first)"), 0.95);
+  atMost("7. gzipped .wasm", r.wasmGzipBytes / 1024, 300, "KiB");
+  atMost("7. startup to a usable page (median)", r.playground.startup[0].median, 200, "ms");
+  atMost("8. 1 GiB uppercase → gzip → gunzip → digest: wasm memory growth", r.memory.ours.wasmGrowth / 2 ** 20, 64, "MiB");
+  if (r.memory.ours.heapGrowth !== null) atMost("8. the same: JS heap growth", r.memory.ours.heapGrowth / 2 ** 20, 64, "MiB");
+  const identity = r.rows.find((x) => x.stage === "pipewright identity" && x.chunkBytes === 256);
+  atMost("rule: identity at 256 B, cost per chunk vs native identity", 1 / identity.vsPeer, 1.3, "×");
+  return out;
 }

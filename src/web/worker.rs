@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::TransformStreamDefaultController;
@@ -164,7 +164,14 @@ impl WorkerStage {
             Ok(b) => b,
             Err(e) => return reply(Array::new(), false, 0, 0, Some(&e)),
         };
-        self.step(bytes.len(), |d, emit| d.push(&bytes, emit))
+        // A bytes stage hands its input's buffer back (moved here from a
+        // pinned stage's page, and moved back) for an output of the same
+        // length, rather than allocating one per chunk.
+        let reuse = match self.output {
+            Some(DataType::Bytes) => chunk.dyn_into::<Uint8Array>().ok(),
+            _ => None,
+        };
+        self.step(bytes.len(), reuse, |d, emit| d.push(&bytes, emit))
     }
 
     /// How many ms the chunk of `len` bytes must wait before it goes on
@@ -175,7 +182,7 @@ impl WorkerStage {
 
     /// Ends the input: `{ out, enough: true, bytesIn: 0, bytesOut, error? }`.
     pub fn finish(&mut self) -> JsValue {
-        self.step(0, |d, emit| d.finish(emit).map(|()| Flow::Enough))
+        self.step(0, None, |d, emit| d.finish(emit).map(|()| Flow::Enough))
     }
 
     /// The stage's `result` and rejected count for metrics, if any.
@@ -197,6 +204,7 @@ impl WorkerStage {
     fn step(
         &mut self,
         bytes_in: usize,
+        mut reuse: Option<Uint8Array>,
         run: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<Flow, Error>,
     ) -> JsValue {
         let out = Array::new();
@@ -204,6 +212,12 @@ impl WorkerStage {
         let mut bytes_out = 0;
         let result = run(&mut self.driver, &mut |p: Piece<'_>| {
             let (Piece::Bytes(b) | Piece::Record(b)) = p;
+            if let Some(buffer) = reuse.take_if(|r| r.length() as usize == b.len()) {
+                buffer.copy_from(b);
+                bytes_out += b.len();
+                out.push(&buffer);
+                return;
+            }
             // A record is valid JSON before it is ended (see piece_value).
             if let Ok(v) = piece_value(output, b) {
                 bytes_out += b.len();

@@ -317,10 +317,22 @@ eachEngine((suite) => {
 
   test("main thread, pinned and pooled give the same bytes, equal to Node's own result", async () => {
     const r = await inPage(`async () => {
-      const input = () => { const t = bytes((${makeText})()); const parts = []; for (let i = 0; i < t.length; i += 4096) parts.push(t.slice(i, i + 4096)); return parts; };
+      // Chunks that own their buffer (moved to a pinned Worker, and for a
+      // same-length stage moved back filled), or views into a larger
+      // buffer at an offset (copied).
+      const input = (views) => {
+        const t = bytes((${makeText})());
+        const parts = [];
+        for (let i = 0; i < t.length; i += 4096) {
+          const part = t.slice(i, i + 4096);
+          if (!views) parts.push(part);
+          else { const big = new Uint8Array(part.length + 16); big.set(part, 8); parts.push(big.subarray(8, 8 + part.length)); }
+        }
+        return parts;
+      };
       const run = async (options) => {
         const out = [];
-        const stream = sourceOf(input()).pipeThrough(pw.createTransform("uppercase", options.upper)).pipeThrough(pw.createTransform("base64-encode", options.b64));
+        const stream = sourceOf(input(options.views)).pipeThrough(pw.createTransform("uppercase", options.upper)).pipeThrough(pw.createTransform("base64-encode", options.b64));
         const reader = stream.getReader();
         for (let r = await reader.read(); !r.done; r = await reader.read()) out.push(r.value);
         return text(out);
@@ -339,13 +351,16 @@ eachEngine((suite) => {
         pooled: await run({ upper: { pool: 2 }, b64: {} }),
         pinned: await run({ upper: {}, b64: { worker: true } }),
         both: await run({ upper: { pool: 3 }, b64: { worker: true } }),
+        pinnedSameLength: await run({ upper: { worker: true }, b64: {} }),
+        pinnedViews: await run({ upper: { worker: true }, b64: {}, views: true }),
+        pooledViews: await run({ upper: { pool: 2 }, b64: {}, views: true }),
         gzipMain: await gzipHex({}),
         gzipPinned: await gzipHex({ worker: true }),
         active: pw.workerCounts().active,
       };
     }`);
     const expected = Buffer.from(TEXT.toUpperCase()).toString("base64");
-    for (const k of ["main", "pooled", "pinned", "both"]) assert.equal(r[k], expected, k);
+    for (const k of ["main", "pooled", "pinned", "both", "pinnedSameLength", "pinnedViews", "pooledViews"]) assert.equal(r[k], expected, k);
     assert.equal(r.gzipPinned, r.gzipMain);
     assert.equal(r.active, 0);
     // Recorded so that the engines can be compared: the same wasm, the
