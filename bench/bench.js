@@ -114,8 +114,9 @@ export async function runBench() {
   const peers = await codecRows();
   const stages = await stageRows(catalog());
   const workers = await workerRows();
+  const records = await recordRows();
   const memory = await memoryAtScale(wasm);
-  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, stages, workers, memory };
+  return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, stages, workers, records, memory };
 }
 
 // Peers: each of our stages next to what a web developer would otherwise
@@ -567,6 +568,100 @@ export async function memoryAtScale(wasm, bytes = 2 ** 30) {
     ours: { ...ours, mbPerSec: bytes / 1e6 / (ours.ms / 1000) },
     browser: { ...browser, mbPerSec: bytes / 1e6 / (browser.ms / 1000) },
   };
+}
+
+// Target 1: records between Rust stages. Two pipelines of record stages,
+// each next to the same job in plain JS by a competent user (papaparse
+// streaming with header keys, a JS filter or validate, hash-wasm's SHA-256,
+// JSON.stringify), on the same CSV Blob; outputs must be equal byte for
+// byte. csv-to-ndjson gives NDJSON bytes and validate takes records, so the
+// second chain has an ndjson-parse between them, as the spec requires.
+// hash-field writes its record back with sorted keys (serde_json's map), so
+// the plain-JS peer sorts them too.
+async function papaRows(blob, onRow) {
+  await new Promise((resolve, reject) => {
+    window.Papa.parse(blob, {
+      header: true,
+      skipEmptyLines: true,
+      chunkSize: PEER_CHUNK,
+      chunk: (results) => results.data.forEach(onRow),
+      complete: resolve,
+      error: reject,
+    });
+  });
+}
+
+const emailShaped = (s) => {
+  const parts = s.split("@");
+  if (parts.length !== 2 || parts[0] === "" || /\s/.test(s)) return false;
+  const domain = parts[1].split(".");
+  return domain.length >= 2 && domain.every((p) => p !== "");
+};
+
+function plainValidate(row) {
+  for (const f of ["id", "name", "email"]) if (row[f] === undefined || row[f] === null || (typeof row[f] === "string" && row[f].trim() === "")) return false;
+  if (row.email !== undefined && !(typeof row.email === "string" && emailShaped(row.email))) return false;
+  if (row.password !== undefined && (typeof row.password === "string" ? [...row.password].length : 0) < 8) return false;
+  return true;
+}
+
+export async function recordRows() {
+  const rows = [];
+  const csvBlob = new Blob([await collect(createSource("users", { count: 200000, seed: 4 }))]);
+  const decoder = new TextDecoder();
+  const ours = (stages) =>
+    timed(async () => {
+      let stream = createSource("file", { file: csvBlob, chunkSize: PEER_CHUNK });
+      for (const [kind, options] of stages) stream = stream.pipeThrough(createTransform(kind, options));
+      return decoder.decode(await collect(stream));
+    });
+  hashWasm ??= await import("/node_modules/hash-wasm/dist/index.esm.js");
+  const sha = await hashWasm.createSHA256();
+  const jobs = [
+    {
+      what: "CSV → csv-to-ndjson → ndjson-parse → filter-records → ndjson-stringify",
+      ours: () => ours([["csv-to-ndjson"], ["ndjson-parse"], ["filter-records", { pattern: "example.org" }], ["ndjson-stringify"]]),
+      peer: () =>
+        timed(async () => {
+          const out = [];
+          await papaRows(csvBlob, (row) => {
+            const line = JSON.stringify(row);
+            if (line.includes("example.org")) out.push(line + "\n");
+          });
+          return out.join("");
+        }),
+    },
+    {
+      what: "users CSV → csv-to-ndjson → ndjson-parse → validate → hash-field (1 round) → ndjson-stringify",
+      ours: () => ours([["csv-to-ndjson"], ["ndjson-parse"], ["validate"], ["hash-field", { iterations: 1 }], ["ndjson-stringify"]]),
+      peer: () =>
+        timed(async () => {
+          const out = [];
+          await papaRows(csvBlob, (row) => {
+            if (!plainValidate(row)) return;
+            sha.init();
+            sha.update(row.password);
+            row.password = sha.digest("hex");
+            out.push(JSON.stringify(row, Object.keys(row).sort()) + "\n");
+          });
+          return out.join("");
+        }),
+    },
+  ];
+  for (const job of jobs) {
+    const times = { ours: [], peer: [] };
+    for (let round = 0; round <= 2; round++) {
+      const a = await job.ours();
+      const b = await job.peer();
+      if (a.out !== b.out) throw new Error(`${job.what}: output differs from plain JS (${a.out.length} vs ${b.out.length} chars)`);
+      if (round > 0) {
+        times.ours.push(a.ms);
+        times.peer.push(b.ms);
+      }
+    }
+    rows.push({ what: job.what, bytes: csvBlob.size, ms: median(times.ours), peerMs: median(times.peer), ratio: median(times.peer) / median(times.ours) });
+  }
+  return rows;
 }
 
 window.runBench = runBench;
