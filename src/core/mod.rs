@@ -12,6 +12,7 @@ pub mod error;
 pub mod lines;
 pub mod ndjson;
 pub mod options;
+pub mod pgzip;
 pub mod pipeline;
 pub mod placement;
 pub mod pool;
