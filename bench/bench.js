@@ -491,7 +491,7 @@ export async function workerRows() {
   }
   // Pinning's cost per chunk, at two chunk sizes: the slope between a run
   // of n and of 4n chunks, pinned minus main thread, so that the Worker's
-  // start (paid once per stage, shown apart) is not spread over the chunks.
+  // start (paid once per stage) is not spread over the chunks.
   for (const size of [4096, 65536]) {
     const n = Math.round((8 << 20) / size);
     const times = { main1: [], main4: [], pinned1: [], pinned4: [] };
@@ -515,7 +515,6 @@ export async function workerRows() {
       ms: m.pinned4,
       speedup: m.main4 / m.pinned4,
       nsPerChunkExtra: extra,
-      startMs: m.pinned1 - m.main1 - (extra * n) / 1e6,
     });
   }
   return rows;

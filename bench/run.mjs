@@ -80,7 +80,7 @@ try {
       ...result.workers.map(
         (r) =>
           `| ${r.what} | ${Math.round(r.ms)} | ${r.speedup.toFixed(2)}× | ${
-            r.gapMs !== undefined ? `${Math.round(r.gapMs)} ms gap` : `${Math.round(r.nsPerChunkExtra).toLocaleString("en-US")} ns extra per chunk (Worker start: ${Math.round(r.startMs)} ms)`
+            r.gapMs !== undefined ? `${Math.round(r.gapMs)} ms gap` : `${Math.round(r.nsPerChunkExtra).toLocaleString("en-US")} ns extra per chunk`
           } |`,
       ),
     ].join("\n"),
