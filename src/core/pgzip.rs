@@ -251,40 +251,22 @@ impl Framer {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::core::source::{Lorem, RandomBytes, Source};
     use std::io::{Read, Write};
 
     const STAGE: &str = "gzip";
 
-    fn lorem(n: usize, seed: u64) -> Vec<u8> {
-        let words = [
-            "lorem",
-            "ipsum",
-            "dolor",
-            "sit",
-            "amet",
-            "consectetur",
-            "adipiscing",
-            "elit",
-            "sed",
-            "do",
-            "eiusmod",
-            "tempor",
-            "incididunt",
-            "labore",
-            "magna",
-            "aliqua",
-        ];
-        let mut s = seed | 1;
-        let mut out = Vec::with_capacity(n + 16);
-        while out.len() < n {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            out.extend_from_slice(words[(s % words.len() as u64) as usize].as_bytes());
-            out.push(if s.is_multiple_of(11) { b'\n' } else { b' ' });
+    /// All of a generated source: the crate's own `lorem` and `random`.
+    fn generated(mut source: impl Source) -> Vec<u8> {
+        let (mut all, mut chunk) = (Vec::new(), Vec::new());
+        while source.fill(&mut chunk) {
+            all.extend_from_slice(&chunk);
         }
-        out.truncate(n);
-        out
+        all
+    }
+
+    fn lorem(n: usize, seed: u64) -> Vec<u8> {
+        generated(Lorem::new(n as u64, 1 << 16, seed))
     }
 
     /// The whole codec as a pool runs it: blocks cut from `chunks`,
@@ -363,15 +345,7 @@ mod tests {
 
     #[test]
     fn incompressible_input_round_trips() {
-        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
-        let data: Vec<u8> = (0..3 * BLOCK_BYTES + 5)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                s as u8
-            })
-            .collect();
+        let data = generated(RandomBytes::new(3 * BLOCK_BYTES as u64 + 5, 1 << 16, 9));
         let gz = parallel(&[&data], 6, false);
         assert_eq!(gunzip_flate2(&gz), data);
         assert_eq!(gunzip_libflate(&gz), data);
