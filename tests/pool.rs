@@ -109,3 +109,56 @@ fn a_pinned_stage_is_a_pool_of_one_that_cannot_restart() {
         .expect_err("no replay of a stateful stage");
     assert_eq!(e.to_string(), "gzip: the worker failed: boom");
 }
+
+/// Where `kind` with `options` runs, or the error that refuses it.
+fn placement(
+    kind: &str,
+    options: serde_json::Value,
+) -> Result<pipewright::core::placement::Placement, Error> {
+    use pipewright::core::{catalog, placement::Placement, stage::Role};
+    let given = options.as_object().cloned().unwrap_or_default();
+    let (info, o) = catalog::resolve(Role::Transform, kind, &given)?;
+    Placement::of(info, &o)
+}
+
+#[test]
+fn gzip_pools_by_blocks_and_other_stateful_stages_refuse_a_pool() {
+    use pipewright::core::placement::{InWorkers, Placement};
+    use serde_json::json;
+    let Ok(Placement::Workers(InWorkers {
+        workers: 2,
+        pinned: false,
+        blocks: true,
+        ..
+    })) = placement("gzip", json!({ "pool": 2, "level": 9 }))
+    else {
+        panic!("gzip with pool: 2 is a pool of 2 by blocks");
+    };
+    // Pinned, gzip is the stage itself in one Worker.
+    assert!(matches!(
+        placement("gzip", json!({ "worker": true })),
+        Ok(Placement::Workers(InWorkers {
+            pinned: true,
+            blocks: false,
+            ..
+        }))
+    ));
+    // A stateless stage pools chunk by chunk, not by blocks.
+    assert!(matches!(
+        placement("uppercase", json!({ "pool": 2 })),
+        Ok(Placement::Workers(InWorkers { blocks: false, .. }))
+    ));
+    let err = placement("gunzip", json!({ "pool": 2 })).unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("gunzip: option `pool` cannot be used: this stage keeps state across chunks"));
+    // The Workers' codec reads gzip's own level.
+    let (info, o) = pipewright::core::catalog::resolve(
+        pipewright::core::stage::Role::Transform,
+        "gzip",
+        json!({ "level": 9 }).as_object().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(info.block_codec(&o).unwrap().level, 9);
+    assert!(info.block_pool);
+}

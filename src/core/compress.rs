@@ -348,6 +348,7 @@ impl Transform for Decoder {
 use serde::Deserialize;
 
 use crate::core::options::ParamSpec;
+use crate::core::pgzip::BlockCodec;
 use crate::core::stage::{DataType::Bytes, Extension, StageDef};
 
 const LEVEL: ParamSpec = ParamSpec::int(
@@ -390,6 +391,13 @@ pub const GZIP: StageDef = StageDef {
     summary: "Compresses to gzip (zlib-rs), readable by DecompressionStream(\"gzip\") and gunzip.",
     params: &[LEVEL],
     cpu_bound: true,
+    blocks: Some(|o| {
+        let GzipOptions { level } = o.typed()?;
+        Ok(BlockCodec {
+            stage: o.kind(),
+            level,
+        })
+    }),
     extension: Some(Extension {
         add: ".gz",
         strip: "",

@@ -247,6 +247,105 @@ impl Framer {
     }
 }
 
+/// The Workers' half of `gzip` with `pool: n`: one encoded [`Job`] in,
+/// one encoded [`Block`] out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockCodec {
+    pub stage: &'static str,
+    pub level: u32,
+}
+
+/// What a Worker did with one block: its answer and the bytes it counted.
+pub struct Compressed {
+    pub message: Vec<u8>,
+    pub bytes_in: usize,
+    pub bytes_out: usize,
+}
+
+impl BlockCodec {
+    /// Compresses one job message.
+    ///
+    /// # Errors
+    ///
+    /// Not a job message (see [`Job::decode`]).
+    pub fn run(&self, message: &[u8]) -> Result<Compressed, Error> {
+        let job = Job::decode(self.stage, message)?;
+        let block = compress_block(self.stage, self.level, &job)?;
+        Ok(Compressed {
+            bytes_in: job.data.len(),
+            bytes_out: block.deflate.len(),
+            message: block.encode(),
+        })
+    }
+}
+
+/// The main thread's half of `gzip` with `pool: n`: cuts the input into job
+/// messages for the Workers, and frames their answers, taken in input
+/// order, as one gzip member.
+pub struct Splitter {
+    stage: &'static str,
+    blocker: Blocker,
+    framer: Framer,
+    /// Job messages handed out, and answers framed.
+    jobs: u64,
+    framed: u64,
+    ended: bool,
+}
+
+impl Splitter {
+    pub fn new(stage: &'static str) -> Self {
+        Splitter {
+            stage,
+            blocker: Blocker::default(),
+            framer: Framer::default(),
+            jobs: 0,
+            framed: 0,
+            ended: false,
+        }
+    }
+
+    /// The job messages `chunk` completes (none until a block is full).
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+        let mut jobs = Vec::new();
+        self.blocker.push(chunk, &mut jobs);
+        self.jobs += jobs.len() as u64;
+        jobs.iter().map(Job::encode).collect()
+    }
+
+    /// The last job message: the rest of the input, ending the stream.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.ended = true;
+        self.jobs += 1;
+        self.blocker.finish().encode()
+    }
+
+    /// The gzip bytes for the next block's answer, in input order: the
+    /// header before the first, the trailer after the answer to the last
+    /// job.
+    ///
+    /// # Errors
+    ///
+    /// Not a block message (see [`Block::decode`]), or more answers than
+    /// jobs.
+    pub fn frame(&mut self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        if self.framed == self.jobs {
+            return Err(Error::Codec {
+                stage: self.stage,
+                offset: 0,
+                detail: "a compressed block that no job asked for".to_string(),
+            });
+        }
+        let block = Block::decode(self.stage, message)?;
+        let mut out = Vec::with_capacity(block.deflate.len() + HEADER.len() + 8);
+        self.framer.block(&block, &mut out);
+        self.framed += 1;
+        if self.ended && self.framed == self.jobs {
+            self.framer.finish(&mut out);
+        }
+        Ok(out)
+    }
+}
+
 // libflate, the independent inflater, is a native-only dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
@@ -269,34 +368,34 @@ mod tests {
         generated(Lorem::new(n as u64, 1 << 16, seed))
     }
 
-    /// The whole codec as a pool runs it: blocks cut from `chunks`,
-    /// compressed in the order `order` gives (a pool's Workers finish in
-    /// any order), framed in input order.
+    /// The whole codec as a pool runs it: job messages cut from `chunks`
+    /// by the main thread's [`Splitter`], compressed by the Workers'
+    /// [`BlockCodec`] in input order or (`reverse`) the opposite (a pool's
+    /// Workers finish in any order), framed in input order.
     fn parallel(chunks: &[&[u8]], level: u32, reverse: bool) -> Vec<u8> {
-        let mut blocker = Blocker::default();
+        let mut splitter = Splitter::new(STAGE);
         let mut jobs = Vec::new();
         for c in chunks {
-            blocker.push(c, &mut jobs);
+            jobs.extend(splitter.push(c));
         }
-        jobs.push(blocker.finish());
-        // Through the message encoding, as to and from a Worker.
-        let mut blocks: Vec<(usize, Block)> = Vec::new();
+        jobs.push(splitter.finish());
+        let codec = BlockCodec {
+            stage: STAGE,
+            level,
+        };
+        let mut answers: Vec<(usize, Vec<u8>)> = Vec::new();
         let mut order: Vec<usize> = (0..jobs.len()).collect();
         if reverse {
             order.reverse();
         }
         for i in order {
-            let job = Job::decode(STAGE, &jobs[i].encode()).unwrap();
-            let block = compress_block(STAGE, level, &job).unwrap();
-            blocks.push((i, Block::decode(STAGE, &block.encode()).unwrap()));
+            answers.push((i, codec.run(&jobs[i]).unwrap().message));
         }
-        blocks.sort_by_key(|(i, _)| *i);
-        let mut framer = Framer::default();
+        answers.sort_by_key(|(i, _)| *i);
         let mut out = Vec::new();
-        for (_, b) in &blocks {
-            framer.block(b, &mut out);
+        for (_, a) in &answers {
+            out.extend(splitter.frame(a).unwrap());
         }
-        framer.finish(&mut out);
         out
     }
 
@@ -416,5 +515,33 @@ mod tests {
             );
         }
         assert!(Block::decode(STAGE, &[1, 2, 3]).is_err());
+        let codec = BlockCodec {
+            stage: STAGE,
+            level: 6,
+        };
+        assert!(codec.run(&[7]).is_err());
+    }
+
+    #[test]
+    fn the_splitter_frames_only_answers_it_asked_for_and_ends_after_the_last() {
+        let codec = BlockCodec {
+            stage: STAGE,
+            level: 6,
+        };
+        let mut splitter = Splitter::new(STAGE);
+        let data = lorem(BLOCK_BYTES + 10, 3);
+        let jobs = splitter.push(&data);
+        assert_eq!(jobs.len(), 1, "a full block goes once a byte follows it");
+        let first = codec.run(&jobs[0]).unwrap();
+        assert_eq!(first.bytes_in, BLOCK_BYTES);
+        let head = splitter.frame(&first.message).unwrap();
+        assert_eq!(&head[..HEADER.len()], &HEADER);
+        // No job is waiting for an answer: a stray one is an error.
+        assert!(splitter.frame(&first.message).is_err());
+        let last = codec.run(&splitter.finish()).unwrap();
+        assert_eq!(last.bytes_in, 10);
+        let tail = splitter.frame(&last.message).unwrap();
+        let whole = [head, tail].concat();
+        assert_eq!(gunzip_flate2(&whole), data);
     }
 }

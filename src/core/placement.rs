@@ -135,6 +135,9 @@ pub struct InWorkers {
     /// state dies with its Worker and cannot be replayed).
     pub max_restarts: u32,
     pub faults: Faults,
+    /// A stage that keeps state, pooled by independent blocks (`gzip`, see
+    /// `core::pgzip`): the main thread cuts and frames, Workers compress.
+    pub blocks: bool,
 }
 
 /// Where a transform runs. On the main thread, `panic_at` and `trap_at`
@@ -179,7 +182,7 @@ impl Placement {
             });
         }
         if p.pool > 0 {
-            if !info.poolable {
+            if !info.poolable && info.blocks.is_none() {
                 return Err(refuse("cannot be used: this stage keeps state across chunks; use worker: true to run it in one Worker"));
             }
             if p.worker {
@@ -193,6 +196,7 @@ impl Placement {
                 in_flight,
                 max_restarts: p.max_restarts,
                 faults,
+                blocks: !info.poolable && info.blocks.is_some(),
             }));
         }
         if p.worker {
@@ -202,6 +206,7 @@ impl Placement {
                 in_flight,
                 max_restarts: 0,
                 faults,
+                blocks: false,
             }));
         }
         Ok(Placement::Main {

@@ -63,6 +63,9 @@ pub type Random<'a> = &'a mut dyn FnMut(&mut [u8]);
 pub type SourceFn = fn(&Options) -> Result<Origin, Error>;
 /// Builds a transform from its resolved options.
 pub type TransformFn = fn(&Options, Random<'_>) -> Result<Box<dyn Transform>, Error>;
+/// Reads the options of a stage that pools by blocks (see
+/// [`StageDef::blocks`]) into its Workers' codec.
+pub type BlocksFn = fn(&Options) -> Result<crate::core::pgzip::BlockCodec, Error>;
 /// Builds a sink's logic from its resolved options.
 pub type SinkFn = fn(&Options) -> Result<SinkLogic, Error>;
 
@@ -148,6 +151,10 @@ pub struct StageDef {
     /// Stateless per chunk or record, so chunks may go to a pool of Workers
     /// in any order and come back in input order.
     pub poolable: bool,
+    /// Keeps state across chunks, yet pools by cutting its input into
+    /// independent blocks (pigz's method: `gzip` with `pool: n`): the main
+    /// thread cuts and frames, the Workers run this codec on each block.
+    pub blocks: Option<BlocksFn>,
     /// A source: the name its data downloads as; `{option}` is replaced by
     /// that option's value (`users.{format}`).
     pub file_name: Option<&'static str>,
@@ -170,6 +177,7 @@ impl StageDef {
             build,
             cpu_bound: false,
             poolable: false,
+            blocks: None,
             file_name: None,
             extension: None,
             view: None,
@@ -245,6 +253,9 @@ pub struct StageInfo {
     pub output: Option<DataType>,
     pub cpu_bound: bool,
     pub poolable: bool,
+    /// `pool: n` compresses independent blocks in n Workers (see
+    /// [`StageDef::blocks`]).
+    pub block_pool: bool,
     /// How `highWaterMark` is measured: every stage so far counts chunks.
     pub strategy: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +268,8 @@ pub struct StageInfo {
     pub build: Build,
     #[serde(skip)]
     pub example: &'static str,
+    #[serde(skip)]
+    pub blocks: Option<BlocksFn>,
 }
 
 impl StageInfo {
@@ -288,12 +301,14 @@ impl StageInfo {
             output,
             cpu_bound: def.cpu_bound,
             poolable: def.poolable,
+            block_pool: def.blocks.is_some(),
             strategy: "chunks",
             file_name: def.file_name,
             extension: def.extension,
             view: def.view,
             build: def.build,
             example: def.example,
+            blocks: def.blocks,
         }
     }
 
@@ -334,6 +349,24 @@ impl StageInfo {
         match self.build {
             Build::Transform { build, .. } => build(o, random),
             _ => Err(self.not_a(Role::Transform)),
+        }
+    }
+
+    /// This stage's block codec, for the Workers of `pool: n` when the
+    /// stage pools by blocks.
+    ///
+    /// # Errors
+    ///
+    /// A bad option; [`Error::UnknownKind`] if the stage does not pool by
+    /// blocks.
+    pub fn block_codec(&self, o: &Options) -> Result<crate::core::pgzip::BlockCodec, Error> {
+        match self.blocks {
+            Some(build) => build(o),
+            None => Err(Error::UnknownKind {
+                role: "block codec",
+                kind: self.kind.to_string(),
+                known: format!("`{}` does not pool by blocks", self.kind),
+            }),
         }
     }
 

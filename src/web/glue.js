@@ -595,7 +595,11 @@ function wakeup() {
 const POOL_IDLE_MS = 2000;
 
 export function makeWorkerTransform(control, workerUrl, module, kind, options, config) {
-  const { workers, highWaterMark, pinned, faults } = config;
+  // `blocks`: a stage that keeps state, pooled by independent blocks
+  // (gzip, pigz's method): control.split cuts the chunks into job messages,
+  // which the pool runs like stateless chunks, and control.frame turns the
+  // answers, in input order, into one stream (src/core/pgzip.rs).
+  const { workers, highWaterMark, pinned, faults, blocks } = config;
   const queued = queueStats();
   const slots = [];
   const payload = new Map();
@@ -675,6 +679,13 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
       const reply = answers.get(seq);
       answers.delete(seq);
       payload.delete(seq);
+      if (blocks && !reply.error) {
+        try {
+          control.frame(reply);
+        } catch (e) {
+          return fail(e);
+        }
+      }
       // The output made before an error goes out first: no accepted data
       // is lost.
       if (!pass(reply)) return;
@@ -710,7 +721,7 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
       event.preventDefault();
       onCrash(i, slot, event.message || "the worker failed");
     };
-    worker.postMessage({ type: "init", module, kind, options, index: i, incarnation, faults });
+    worker.postMessage({ type: "init", module, kind, options, blocks, index: i, incarnation, faults });
     slots[i] = slot;
   };
   const send = (i, seq, chunk, transfer = []) => slots[i].worker.postMessage({ type: "chunk", seq, chunk }, transfer);
@@ -766,6 +777,23 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
     await Promise.all(slots.map((s) => s.ready));
   };
 
+  // Sends one chunk to the least-loaded Worker once one has room; false
+  // when the stage ended meanwhile. `admitted` runs when it has a slot:
+  // the chunk has left the queue.
+  const submit = async (chunk, admitted) => {
+    let slot;
+    while (!state.failure && !state.ended && !(slot = control.admit())) await changed();
+    if (state.failure) throw state.failure;
+    if (state.ended) return false;
+    const [seq, i] = slot;
+    admitted?.();
+    const move = pinned && chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+    if (!pinned) payload.set(seq, chunk);
+    control.sent(move);
+    send(i, seq, chunk, move ? [chunk.buffer] : []);
+    return true;
+  };
+
   const stream = endsReach(
     {
       async start(controller) {
@@ -777,19 +805,26 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
       async transform(chunk) {
         clearTimeout(idleTimer);
         if (parked || parking) await awake();
-        let slot;
-        while (!state.failure && !state.ended && !(slot = control.admit())) await changed();
-        if (state.failure) throw state.failure;
-        if (state.ended) return;
-        const [seq, i] = slot;
+        if (!blocks) {
+          await submit(chunk, () => finishOne(queued, highWaterMark));
+          return;
+        }
+        let jobs;
+        try {
+          jobs = control.split(chunk);
+        } catch (e) {
+          fail(e);
+          throw e;
+        }
+        for (const job of jobs) if (!(await submit(job))) return;
         finishOne(queued, highWaterMark);
-        const move = pinned && chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-        if (!pinned) payload.set(seq, chunk);
-        control.sent(move);
-        send(i, seq, chunk, move ? [chunk.buffer] : []);
       },
       async flush() {
         clearTimeout(idleTimer);
+        if (parked || parking) await awake();
+        // The rest of the input, as the last block: its answer carries the
+        // trailer.
+        if (blocks && !(await submit(control.splitEnd()))) return;
         while (!state.failure && !state.ended && !control.idle()) await changed();
         if (parked || parking) await awake();
         for (let i = 0; i < slots.length && !state.failure && !state.ended; i++) {

@@ -31,7 +31,7 @@ async function handle(data) {
     incarnation = data.incarnation ?? 0;
     try {
       await init({ module_or_path: data.module });
-      stage = new WorkerStage(data.kind, data.options);
+      stage = new WorkerStage(data.kind, data.options, Boolean(data.blocks));
       self.postMessage({ type: "ready" });
     } catch (e) {
       self.postMessage({ type: "ready", error: { name: e.name, message: e.message, stage: e.stage } });

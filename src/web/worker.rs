@@ -7,7 +7,7 @@
 //! module (the `WebAssembly.Module` is posted to it) and runs
 //! [`WorkerStage`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -17,6 +17,7 @@ use web_sys::TransformStreamDefaultController;
 
 use crate::core::catalog;
 use crate::core::options::{Group, Options};
+use crate::core::pgzip::{BlockCodec, Splitter};
 use crate::core::placement::{Faults, InWorkers};
 use crate::core::pool::PoolScheduler;
 use crate::core::stage::{DataType, Role, StageInfo};
@@ -74,6 +75,9 @@ struct Config {
     /// them, keeping the original to run again if its Worker dies.
     pinned: bool,
     faults: Faults,
+    /// A stage pooled by blocks: `control.split` cuts the chunks into job
+    /// messages, the Workers compress them, `control.frame` frames them.
+    blocks: bool,
 }
 
 /// A transform in Workers: one pinned Worker or a pool.
@@ -88,6 +92,7 @@ pub fn transform_stream(
         in_flight,
         max_restarts,
         faults,
+        blocks,
     } = place;
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));
@@ -100,12 +105,15 @@ pub fn transform_stream(
     let control = WorkerControl {
         handle: Rc::clone(&handle),
         scheduler: RefCell::new(scheduler),
+        splitter: blocks.then(|| RefCell::new(Splitter::new(info.kind))),
+        chunks: Cell::new(0),
     };
     let config = Config {
         workers,
         high_water_mark: hwm,
         pinned,
         faults,
+        blocks,
     };
     // The Worker resolves the stage's own options again; where it runs and
     // its queue are this side's business.
@@ -126,13 +134,20 @@ fn worker_url() -> String {
     wasm_bindgen::link_to!(module = "/src/web/worker.js")
 }
 
+/// What a Worker runs: the stage itself, or (a stage pooled by blocks)
+/// its block codec.
+enum Work {
+    Stage(Driver),
+    Blocks(BlockCodec),
+}
+
 /// The stage itself, inside the worker.
 #[wasm_bindgen(js_name = WorkerStage, skip_typescript)]
 pub struct WorkerStage {
     kind: &'static str,
     input: Option<DataType>,
     output: Option<DataType>,
-    driver: Driver,
+    work: Work,
     chunks: u64,
 }
 
@@ -142,15 +157,21 @@ impl WorkerStage {
     ///
     /// The same option errors `createTransform` gives.
     #[wasm_bindgen(constructor)]
-    pub fn new(kind: &str, options: JsValue) -> Result<WorkerStage, JsValue> {
+    pub fn new(kind: &str, options: JsValue, blocks: bool) -> Result<WorkerStage, JsValue> {
         let given = options_map(kind, &options)?;
         let (info, o) = catalog::resolve(Role::Transform, kind, &given)?;
-        let driver = Driver::new(info.build_transform(&o, &mut sys::random_bytes)?);
+        let work = if blocks {
+            Work::Blocks(info.block_codec(&o)?)
+        } else {
+            Work::Stage(Driver::new(
+                info.build_transform(&o, &mut sys::random_bytes)?,
+            ))
+        };
         Ok(WorkerStage {
             kind: info.kind,
             input: info.input,
             output: info.output,
-            driver,
+            work,
             chunks: 0,
         })
     }
@@ -164,6 +185,15 @@ impl WorkerStage {
             Ok(b) => b,
             Err(e) => return reply(Array::new(), false, 0, 0, Some(&e)),
         };
+        if let Work::Blocks(codec) = &self.work {
+            return match codec.run(&bytes) {
+                Ok(c) => {
+                    let out = Array::of1(&Uint8Array::from(&c.message[..]));
+                    reply(out, false, c.bytes_in, c.bytes_out, None)
+                }
+                Err(e) => reply(Array::new(), false, 0, 0, Some(&e)),
+            };
+        }
         // A bytes stage hands its input's buffer back (moved here from a
         // pinned stage's page, and moved back) for an output of the same
         // length, rather than allocating one per chunk.
@@ -177,7 +207,10 @@ impl WorkerStage {
     /// How many ms the chunk of `len` bytes must wait before it goes on
     /// (`throttle`, `delay`): the worker waits on its own timers.
     pub fn pace(&mut self, len: f64) -> f64 {
-        self.driver.pace_ms(len as usize, sys::performance_now())
+        match &mut self.work {
+            Work::Stage(driver) => driver.pace_ms(len as usize, sys::performance_now()),
+            Work::Blocks(_) => 0.0,
+        }
     }
 
     /// Ends the input: `{ out, enough: true, bytesIn: 0, bytesOut, error? }`.
@@ -188,14 +221,13 @@ impl WorkerStage {
     /// The stage's `result` and rejected count for metrics, if any.
     pub fn report(&self) -> JsValue {
         let o = Object::new();
-        if let Some(r) = self.driver.result() {
+        let Work::Stage(driver) = &self.work else {
+            return o.into();
+        };
+        if let Some(r) = driver.result() {
             put(&o, "result", &JsValue::from_str(&r));
         }
-        put(
-            &o,
-            "rejected",
-            &JsValue::from_f64(self.driver.rejected() as f64),
-        );
+        put(&o, "rejected", &JsValue::from_f64(driver.rejected() as f64));
         o.into()
     }
 }
@@ -208,9 +240,13 @@ impl WorkerStage {
         run: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<Flow, Error>,
     ) -> JsValue {
         let out = Array::new();
+        // A block codec keeps nothing to finish with.
+        let Work::Stage(driver) = &mut self.work else {
+            return reply(out, true, bytes_in, 0, None);
+        };
         let output = self.output;
         let mut bytes_out = 0;
-        let result = run(&mut self.driver, &mut |p: Piece<'_>| {
+        let result = run(driver, &mut |p: Piece<'_>| {
             let (Piece::Bytes(b) | Piece::Record(b)) = p;
             if let Some(buffer) = reuse.take_if(|r| r.length() as usize == b.len()) {
                 buffer.copy_from(b);
@@ -274,9 +310,25 @@ fn field(reply: &JsValue, key: &str) -> f64 {
 pub struct WorkerControl {
     handle: Rc<StageHandle>,
     scheduler: RefCell<PoolScheduler>,
+    /// A stage pooled by blocks cuts and frames here.
+    splitter: Option<RefCell<Splitter>>,
+    /// Chunks given to `split`, for a bad chunk's position.
+    chunks: Cell<u64>,
 }
 
 impl WorkerControl {
+    /// Runs `f` on the splitter of a stage pooled by blocks; any other
+    /// stage has none (the glue calls `split` and `frame` only when
+    /// `config.blocks`), and gets an error rather than a panic.
+    fn with_splitter<T>(&self, f: impl FnOnce(&mut Splitter) -> T) -> Result<T, JsValue> {
+        match &self.splitter {
+            Some(s) => Ok(f(&mut s.borrow_mut())),
+            None => Err(
+                JsError::new(&format!("{}: not pooled by blocks", self.handle.info.kind)).into(),
+            ),
+        }
+    }
+
     fn publish(&self) {
         let s = self.scheduler.borrow();
         self.handle.update_pool(|p| {
@@ -388,6 +440,61 @@ impl WorkerControl {
             .into_iter()
             .map(|s| JsValue::from_f64(s as f64))
             .collect())
+    }
+
+    /// A stage pooled by blocks: the job messages `chunk` completes, for
+    /// the Workers (none until a block is full).
+    ///
+    /// # Errors
+    ///
+    /// A chunk that is not bytes, naming the stage and its position.
+    pub fn split(&self, chunk: &JsValue) -> Result<Array, JsValue> {
+        let index = self.chunks.replace(self.chunks.get() + 1);
+        let info = self.handle.info;
+        let bytes = chunk_bytes(info.kind, info.input, chunk, index).map_err(|e| to_js(&e))?;
+        let jobs = self.with_splitter(|s| s.push(&bytes))?;
+        Ok(jobs.iter().map(|j| Uint8Array::from(&j[..])).collect())
+    }
+
+    /// The last job message, at the end of the input.
+    ///
+    /// # Errors
+    ///
+    /// A stage not pooled by blocks.
+    #[wasm_bindgen(js_name = splitEnd)]
+    pub fn split_end(&self) -> Result<Uint8Array, JsValue> {
+        let job = self.with_splitter(Splitter::finish)?;
+        Ok(Uint8Array::from(&job[..]))
+    }
+
+    /// A block's answer, next in input order: its `out` becomes the gzip
+    /// bytes to send on (header first, trailer last), and `bytesOut`
+    /// counts them.
+    ///
+    /// # Errors
+    ///
+    /// An answer that is not a compressed block, or one too many.
+    pub fn frame(&self, reply: &JsValue) -> Result<(), JsValue> {
+        let message = Reflect::get(reply, &"out".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<Array>().ok())
+            .and_then(|a| a.get(0).dyn_into::<Uint8Array>().ok())
+            .map(|m| m.to_vec())
+            .unwrap_or_default();
+        let framed = self
+            .with_splitter(|s| s.frame(&message))?
+            .map_err(|e| to_js(&e))?;
+        let _ = Reflect::set(
+            reply,
+            &"bytesOut".into(),
+            &JsValue::from_f64(framed.len() as f64),
+        );
+        let _ = Reflect::set(
+            reply,
+            &"out".into(),
+            &Array::of1(&Uint8Array::from(&framed[..])),
+        );
+        Ok(())
     }
 
     /// Every chunk sent has gone downstream.

@@ -101,6 +101,20 @@ eachEngine((suite) => {
     await suite.record("page.filePicker", "✓");
   });
 
+  test("the builder offers a pool where a stage can be pooled: gzip by blocks, not gunzip", async () => {
+    const page = await openPage();
+    const poolField = async (kind) => {
+      await page.locator("#add-kind").selectOption(kind);
+      await page.locator("#add-transform").click();
+      await page.locator("#transforms li:last-child details.advanced summary").click();
+      return page.locator("#transforms li:last-child [id$='-pool']").count();
+    };
+    assert.equal(await poolField("gzip"), 1, "gzip pools by independent blocks");
+    assert.equal(await poolField("gunzip"), 0, "gunzip keeps state and cannot");
+    assert.equal(await poolField("uppercase"), 1);
+    assert.deepEqual(await page.problems(), []);
+  });
+
   test("the page shows where a stage runs, and the main thread's responsiveness", async () => {
     const page = await openPage();
     await page.locator("#responsiveness[data-ms]").waitFor();

@@ -228,10 +228,91 @@ eachEngine((suite) => {
 
   test("asking to pool a stateful stage is a clear error", async () => {
     const { result, problems } = await inPage(`async () => {
-      try { pw.createTransform("gzip", { pool: 2 }); return null; } catch (e) { return { name: e.name, message: e.message }; }
+      try { pw.createTransform("gunzip", { pool: 2 }); return null; } catch (e) { return { name: e.name, message: e.message }; }
     }`);
     assert.equal(result.name, "RangeError");
-    assert.match(result.message, /^gzip: option `pool` cannot be used: this stage keeps state across chunks; use worker: true/);
+    assert.match(result.message, /^gunzip: option `pool` cannot be used: this stage keeps state across chunks; use worker: true/);
+    assert.deepEqual(problems, []);
+  });
+
+  // gzip with `pool: n` (pigz's method, src/core/pgzip.rs): blocks of 128
+  // KiB compressed in Workers, each primed with the 32 KiB before it, framed
+  // as one gzip member on the main thread.
+  test("a pooled gzip is one gzip member: the same bytes for any pool size and chunking, read back exactly", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const text = await collect(pw.createSource("lorem", { bytes: 1500000, chunkSize: 65536, seed: 9 }));
+      const noise = await collect(pw.createSource("random", { bytes: 300000, seed: 2 }));
+      const data = new Uint8Array(text.length + noise.length);
+      data.set(text);
+      data.set(noise, text.length);
+      const cut = (size) => { const out = []; for (let i = 0; i < data.length; i += size) out.push(data.slice(i, i + size)); return out; };
+      const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+      const runs = [];
+      for (const [pool, size] of [[1, 65536], [2, 65536], [3, 1000], [2, data.length], [2, 131072]]) {
+        const gzip = pw.createTransform("gzip", { level: 6, pool, inFlight: 2 });
+        const out = await collect(sourceOf(cut(size)).pipeThrough(gzip));
+        runs.push({ pool, size, out, metrics: pw.stageMetrics(gzip) });
+      }
+      const first = runs[0].out;
+      const single = await collect(sourceOf(cut(65536)).pipeThrough(pw.createTransform("gzip", { level: 6 })));
+      const byBrowser = await collect(sourceOf([first]).pipeThrough(new DecompressionStream("gzip")));
+      const byUs = await collect(sourceOf([first.slice(0, 7), first.slice(7)]).pipeThrough(pw.createTransform("gunzip")));
+      const empty = await collect(sourceOf([]).pipeThrough(pw.createTransform("gzip", { pool: 2 })));
+      const emptyBack = await collect(sourceOf([empty]).pipeThrough(new DecompressionStream("gzip")));
+      const m = runs[1].metrics;
+      return {
+        allSame: runs.every((r) => same(r.out, first)),
+        sizes: runs.map((r) => r.out.length),
+        members: first[0] === 0x1f && first[1] === 0x8b,
+        ratio: first.length / single.length,
+        browser: same(byBrowser, data),
+        ours: same(byUs, data),
+        emptyOk: empty.length > 0 && emptyBack.length === 0,
+        metrics: { placement: m.placement, bytesIn: m.bytesIn, bytesOut: m.bytesOut, mainThreadCalls: m.mainThreadCalls, busy: m.workers.map((w) => w.busyMs), state: m.state },
+        length: data.length,
+        counts: pw.workerCounts(),
+      };
+    }`);
+    assert.ok(result.allSame, `the same bytes for every pool size and chunking: ${result.sizes}`);
+    assert.ok(result.members, "a gzip header");
+    assert.ok(result.ratio < 1.01, `within 1% of single-threaded level 6: ${result.ratio}`);
+    assert.ok(result.browser, "DecompressionStream reads it back exactly");
+    assert.ok(result.ours, "our gunzip reads it back exactly");
+    assert.ok(result.emptyOk, "empty input is a valid, empty gzip member");
+    assert.equal(result.metrics.placement, "pool");
+    assert.equal(result.metrics.state, "done");
+    assert.equal(result.metrics.bytesIn, result.length, "bytes in are the input's");
+    assert.equal(result.metrics.bytesOut, result.sizes[1], "bytes out are the member's, header and trailer included");
+    assert.equal(result.metrics.mainThreadCalls, 0);
+    assert.ok(result.metrics.busy.every((b) => b > 0), `both Workers compressed: ${result.metrics.busy}`);
+    assert.equal(result.counts.active, 0);
+    assert.deepEqual(problems, []);
+    await suite.record("workers.parallelGzip", "✓");
+  });
+
+  test("a pooled gzip survives a crashed Worker with the same bytes, and a bad chunk names the stage and its position", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const text = await collect(pw.createSource("lorem", { bytes: 1200000, chunkSize: 65536, seed: 4 }));
+      const cut = () => { const out = []; for (let i = 0; i < text.length; i += 65536) out.push(text.slice(i, i + 65536)); return out; };
+      const clean = await collect(sourceOf(cut()).pipeThrough(pw.createTransform("gzip", { pool: 2 })));
+      const gzip = pw.createTransform("gzip", { pool: 2, crashWorker: 1, crashAt: 2 });
+      const crashed = await collect(sourceOf(cut()).pipeThrough(gzip));
+      const bad = pw.createTransform("gzip", { pool: 2 });
+      const error = await collect(sourceOf([text.slice(0, 10), "text"]).pipeThrough(bad)).then(() => null, (e) => ({ name: e.name, message: e.message, stage: e.stage }));
+      return {
+        same: clean.length === crashed.length && clean.every((b, i) => b === crashed[i]),
+        restarts: pw.stageMetrics(gzip).restarts,
+        error,
+        badState: pw.stageMetrics(bad).state,
+        counts: pw.workerCounts(),
+      };
+    }`);
+    assert.ok(result.same, "the replacement compressed the lost blocks again, byte-identically");
+    assert.equal(result.restarts, 1);
+    assert.equal(result.error.stage, "gzip");
+    assert.match(result.error.message, /^gzip: chunk 1 is a string/);
+    assert.equal(result.badState, "errored");
+    assert.equal(result.counts.active, 0);
     assert.deepEqual(problems, []);
   });
 

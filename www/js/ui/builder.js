@@ -71,8 +71,9 @@ function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
     advanced.hidden = !state.info.params.some(isPlacement);
     for (const p of state.info.params) {
       // A pool is offered only where the catalogue says chunks may go to
-      // any Worker in any order (the API refuses `pool` elsewhere).
-      if (p.name === "pool" && !state.info.poolable) continue;
+      // any Worker in any order, or the stage pools by independent blocks
+      // (gzip); the API refuses `pool` elsewhere.
+      if (p.name === "pool" && !state.info.poolable && !state.info.blockPool) continue;
       if (!(p.name in state.values) && p.default !== null) state.values[p.name] = p.default;
       const id = `${prefix}-${p.name}`;
       const input = paramInput(id, p, state.values[p.name]);
