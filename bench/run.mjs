@@ -202,13 +202,13 @@ function targets(r) {
   const out = [];
   const ratio = (stage, peer) => r.peers.find((p) => p.stage === stage && p.peer === peer)?.ratio;
   const atLeast = (what, value, goal) => out.push({ what, goal: `≥ ${goal}×`, measured: value === undefined ? "–" : `${value.toFixed(2)}×`, met: value === undefined ? null : value >= goal });
-  const atMost = (what, value, goal, unit) => out.push({ what, goal: `≤ ${goal} ${unit}`, measured: `${value.toFixed(1)} ${unit}`, met: value <= goal });
+  const atMost = (what, value, goal, unit, digits = 1) => out.push({ what, goal: `≤ ${goal} ${unit}`, measured: `${value.toFixed(digits)} ${unit}`, met: value <= goal });
   for (const rec of r.records) atLeast(`1. ${rec.what} vs plain JS`, rec.ratio, 3);
   atLeast("2. csv-to-ndjson from a Blob vs papaparse + JSON.stringify", ratio("csv-to-ndjson (from a Blob)", "papaparse + JSON.stringify"), 5);
   atLeast("3. gunzip vs DecompressionStream", ratio("gunzip", "DecompressionStream gzip"), 2);
   atLeast("3. gunzip vs fflate", ratio("gunzip", "fflate Gunzip"), 5);
   atLeast("4. gzip pool ×2 vs CompressionStream (pigz method)", ratio("gzip pool ×2 (level 6)", "CompressionStream gzip"), 2.5);
-  atMost("4. gzip pool ×2: size over single-threaded level 6", (r.parallelGzipSize - 1) * 100, 1, "%");
+  atMost("4. gzip pool ×2: size over single-threaded level 6", (r.parallelGzipSize - 1) * 100, 1, "%", 2);
   const pinned = r.workers.find((w) => w.what === "uppercase pinned vs main thread, 64 KiB chunks");
   atMost("5. pinned uppercase at 64 KiB: extra per chunk over the main thread", pinned.nsPerChunkExtra / 1000, 50, "µs");
   atLeast("6. sha256 vs hash-wasm streaming", ratio("sha256", "hash-wasm SHA-256 streaming"), 1.25);

@@ -42,6 +42,8 @@ const ROWS = [
   ["pools (`pool: n`): input order, bounded in flight", "workers.pool"],
   ["crash recovery (`crashAt`, `killWorker`), output unchanged", "workers.crashRecovery"],
   ["no Worker left after 20 runs, half aborted", "workers.noneLeftBehind"],
+  ["gzip `pool: n` (pigz's method): one member, same bytes for any pool and chunking", "workers.parallelGzip"],
+  ["records between two Rust stages cross as NDJSON batches, output unchanged", "records.batches"],
   ["main thread, pinned and pooled: Node's bytes", "pipewright.sameBytes"],
   ["a panic in a stage fails its stream naming it; the module restarts, the next run works", "crash.recovers"],
   ["gzip output, level 6 (SHA-256 of the same 164 KB of text)", "pipewright.gzipSha256", (v) => `\`${v.slice(0, 12)}…\``],

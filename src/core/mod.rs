@@ -3,6 +3,7 @@
 //! natively.
 
 pub mod b64;
+pub mod canon;
 pub mod catalog;
 pub mod compress;
 pub mod crypt;

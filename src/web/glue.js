@@ -470,6 +470,43 @@ export function makeReadable(stage, kind, highWaterMark) {
   return releasable(iterable(new ReadableStream(source, { highWaterMark })), stage);
 }
 
+// ---- Records between two Rust stages stay bytes ----
+
+// A batch of records as NDJSON bytes, each line what JSON.stringify would
+// make of the record (src/core/canon.rs). Only a main-thread Rust stage
+// piped straight into another that takes records sends these, so no user
+// code ever reads one: pipeThrough locks both sides of the link.
+class RecordBatch {
+  constructor(ndjson) {
+    this.ndjson = ndjson;
+  }
+}
+export const makeBatch = (ndjson) => new RecordBatch(ndjson);
+export const batchBytes = (chunk) => (chunk instanceof RecordBatch ? chunk.ndjson : undefined);
+
+// `readable.pipeThrough(transform)` where both are main-thread Rust stages
+// and the next takes records: the link is made first (the stage before
+// sends batches), then the engine's own pipeThrough pipes as ever. Any
+// other pipeThrough is the engine's, untouched.
+function linking(readable, stage) {
+  const native = readable.pipeThrough;
+  Object.defineProperty(readable, "pipeThrough", {
+    value(transform, options) {
+      const next = stages.get(transform);
+      const piped = native.call(this, transform, options);
+      try {
+        if (typeof next?.takesRecords === "function" && next.takesRecords()) stage.sendBatches();
+      } catch {
+        // A stage of a module replaced after a crash: no link, objects as
+        // ever (and that stage fails on its own).
+      }
+      return piped;
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
 export function makeTransform(stage, kind, highWaterMark) {
   const queued = queueStats();
   const transformer = {
@@ -485,6 +522,7 @@ export function makeTransform(stage, kind, highWaterMark) {
   // side, where highWaterMark applies.
   const stream = transformStream(transformer, countingStrategy(queued, highWaterMark));
   iterable(stream.readable);
+  linking(stream.readable, stage);
   return releasable(stream, stage);
 }
 

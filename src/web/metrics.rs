@@ -46,6 +46,11 @@ pub struct Counters {
     /// Chunks a transform handled on the main thread (0 when it runs in
     /// Workers).
     pub main_thread_calls: u64,
+    /// Batches of records taken from, and given to, a Rust stage next to
+    /// this one (records that stayed NDJSON bytes between the two); the
+    /// records in them count in `chunks_in` / `chunks_out`.
+    pub batches_in: u64,
+    pub batches_out: u64,
 }
 
 /// A stage's Workers (one when pinned), for metrics.
@@ -259,6 +264,8 @@ impl StageHandle {
         put("placement", JsValue::from_str(self.placement.get()));
         if self.info.role == Role::Transform {
             put("mainThreadCalls", num(c.main_thread_calls));
+            put("batchesIn", num(c.batches_in));
+            put("batchesOut", num(c.batches_out));
         }
         if self.placement.get() != "main" {
             put("workerBusyMs", JsValue::from_f64(c.worker_busy_ms));

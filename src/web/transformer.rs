@@ -6,7 +6,7 @@
 //! learn that its readable side was cancelled; none of these stages holds a
 //! timer or a Worker, so nothing leaks, but their state stays "flowing".
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::TransformStreamDefaultController;
 
+use crate::core::canon;
 use crate::core::stage::DataType;
 use crate::core::{Driver, Error, Flow, Piece, Shape};
 use crate::web::chunk::{chunk_bytes, describe, piece_value};
@@ -29,6 +30,14 @@ extern "C" {
         kind: &str,
         high_water_mark: f64,
     ) -> web_sys::TransformStream;
+
+    /// A batch of records as NDJSON bytes, for the next Rust stage only.
+    #[wasm_bindgen(js_name = makeBatch)]
+    fn make_batch(ndjson: Uint8Array) -> JsValue;
+
+    /// A batch's NDJSON bytes; `undefined` for any other chunk.
+    #[wasm_bindgen(js_name = batchBytes)]
+    fn batch_bytes(chunk: &JsValue) -> Option<Uint8Array>;
 }
 
 /// A wait shorter than this is not worth a timer.
@@ -57,6 +66,11 @@ pub struct TransformStage {
     /// Fault injection (`panicAt`, `trapAt`): panic, or trap without a
     /// panic, on this chunk (1-based); 0 never.
     faults: [u64; 2],
+    /// The readable side was piped straight into another main-thread Rust
+    /// stage that takes records: records go out as batches of NDJSON
+    /// bytes, one per call, in the form JSON.stringify would give them
+    /// (`core::canon`), and never become JS objects.
+    batches: Cell<bool>,
 }
 
 impl TransformStage {
@@ -73,6 +87,7 @@ impl TransformStage {
             driver: RefCell::new(driver),
             scratch: RefCell::new(Vec::new()),
             faults,
+            batches: Cell::new(false),
         };
         make_transform(stage, kind, high_water_mark)
     }
@@ -95,13 +110,16 @@ impl TransformStage {
     }
 
     /// Enqueues every piece the driver emits, counting them; remembers the
-    /// first enqueue failure (the readable side was cancelled).
+    /// first enqueue failure (the readable side was cancelled). A stage
+    /// that sends batches gathers its records into one.
     fn run<R>(
         &self,
         controller: &TransformStreamDefaultController,
         step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<R, Error>,
     ) -> Result<R, JsValue> {
         let output = self.handle.info.output;
+        let batches = self.batches.get();
+        let mut batch: Vec<u8> = Vec::new();
         let mut failed: Option<JsValue> = None;
         let (mut chunks, mut bytes) = (0u64, 0u64);
         let mut emit = |piece: Piece<'_>| {
@@ -109,6 +127,25 @@ impl TransformStage {
                 return;
             }
             let (Piece::Bytes(b) | Piece::Record(b)) = piece;
+            if batches {
+                // A record stage checked its output is JSON before ending
+                // it, so this fails only on a bug; it is said, not skipped.
+                match canon::canonical(b, &mut batch) {
+                    Ok(()) => {
+                        batch.push(b'\n');
+                        chunks += 1;
+                        bytes += b.len() as u64;
+                    }
+                    Err(e) => {
+                        let kind = self.handle.info.kind;
+                        failed = Some(
+                            JsError::new(&format!("{kind}: a record it made is not JSON: {e}"))
+                                .into(),
+                        );
+                    }
+                }
+                return;
+            }
             let value = match piece_value(output, b) {
                 Ok(v) => v,
                 Err(e) => {
@@ -123,9 +160,16 @@ impl TransformStage {
             }
         };
         let result = step(&mut self.driver.borrow_mut(), &mut emit);
+        if !batch.is_empty() && failed.is_none() {
+            let chunk = make_batch(Uint8Array::from(&batch[..]));
+            if let Err(e) = controller.enqueue_with_chunk(&chunk) {
+                failed = Some(e);
+            }
+        }
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_out += chunks;
         c.bytes_out += bytes;
+        c.batches_out += u64::from(!batch.is_empty());
         let rejected = self.driver.borrow().rejected();
         let changed = rejected != c.rejected;
         c.rejected = rejected;
@@ -197,6 +241,18 @@ impl TransformStage {
             // On purpose (`trapAt`): a trap the panic hook never sees.
             std::process::abort();
         }
+        if let Some(batch) = batch_bytes(&chunk) {
+            // Records from the Rust stage before, as NDJSON bytes: each
+            // line is what JSON.stringify would have made of the object.
+            let input = batch.to_vec();
+            let records = input.iter().filter(|&&b| b == b'\n').count() as u64;
+            let mut c = self.handle.counters.borrow_mut();
+            c.chunks_in += records.saturating_sub(1);
+            c.batches_in += 1;
+            c.bytes_in += input.len() as u64;
+            drop(c);
+            return self.push(&input, &controller).map(|()| JsValue::UNDEFINED);
+        }
         if matches!(
             self.handle.info.input,
             Some(DataType::Records | DataType::Text)
@@ -261,6 +317,25 @@ impl TransformStage {
 
     pub fn snapshot(&self) -> JsValue {
         self.handle.snapshot()
+    }
+
+    /// Whether this stage takes records, and so may take them as batches
+    /// from a Rust stage piped into it.
+    #[wasm_bindgen(js_name = takesRecords)]
+    pub fn takes_records(&self) -> bool {
+        self.handle.info.input == Some(DataType::Records)
+    }
+
+    /// This stage's readable side was piped into a stage that takes
+    /// records (`takesRecords`) on this thread: a stage that makes records
+    /// sends them as batches from now on. Returns whether it will.
+    #[wasm_bindgen(js_name = sendBatches)]
+    pub fn send_batches(&self) -> bool {
+        let makes_records = self.handle.info.output == Some(DataType::Records);
+        if makes_records {
+            self.batches.set(true);
+        }
+        makes_records
     }
 
     /// Frees the stage's state now: its pipeline has settled (the glue's

@@ -1,0 +1,599 @@
+//! A record's JSON exactly as `JSON.stringify(JSON.parse(line))` gives it,
+//! computed in Rust. Records that pass between two Rust stages on the same
+//! thread stay bytes (a batch of NDJSON lines, issue 12) instead of
+//! becoming JS objects and JSON again; the downstream stage must still see
+//! the very bytes the JS round trip would have given it, so each record is
+//! put in that form here:
+//!
+//! - no whitespace between tokens;
+//! - strings escaped as `JSON.stringify` escapes them (`\"`, `\\`, `\b`,
+//!   `\f`, `\n`, `\r`, `\t`, other control characters as lowercase
+//!   `\u00xx`, everything else as itself);
+//! - numbers as JS numbers print (`Number.prototype.toString`, by
+//!   `ryu-js`): `1.0` is `1`, `-0` is `0`, `1e21` is `1e+21`, a too-long
+//!   integer rounds, a number too large for a double is `null`;
+//! - in an object, a key given twice keeps its first place and its last
+//!   value, and keys that are array indices (`"0"`, `"17"`, below 2³² − 1)
+//!   come first, in ascending order, as JS orders an object's properties.
+//!
+//! Most records are in that form already (what `csv-to-ndjson`, serde and
+//! `JSON.stringify` write), so a scan that allocates nothing checks for it
+//! first and copies the line; only the others are parsed and written again.
+
+/// Appends the canonical form of `line` (one JSON value) to `out`.
+///
+/// # Errors
+///
+/// `line` is not JSON (serde_json's message); nothing is appended.
+pub fn canonical(line: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    if is_canonical(line) {
+        out.extend_from_slice(line);
+        return Ok(());
+    }
+    let mut parse = Parse { s: line, i: 0 };
+    let value = parse.value(0)?;
+    parse.skip_ws();
+    if parse.i != line.len() {
+        return parse.fail("trailing characters");
+    }
+    value.write(out);
+    Ok(())
+}
+
+/// Whether `line` is already exactly what `JSON.stringify(JSON.parse(line))`
+/// gives. False when in doubt: the slow path is always right.
+pub fn is_canonical(line: &[u8]) -> bool {
+    let mut scan = Scan { s: line, i: 0 };
+    scan.value(0) && scan.i == line.len()
+}
+
+/// Deeper nesting takes the slow path (serde_json's own limit, 128, then
+/// applies).
+const MAX_DEPTH: usize = 64;
+/// Objects with more keys take the slow path (the duplicate check is
+/// quadratic).
+const MAX_KEYS: usize = 64;
+
+struct Scan<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, literal: &[u8]) -> bool {
+        if self.s[self.i..].starts_with(literal) {
+            self.i += literal.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match self.peek() {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => self.string().is_some(),
+            Some(b't') => self.eat(b"true"),
+            Some(b'f') => self.eat(b"false"),
+            Some(b'n') => self.eat(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => false,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> bool {
+        self.i += 1;
+        if self.eat(b"}") {
+            return true;
+        }
+        let mut keys: [&'a [u8]; MAX_KEYS] = [&[]; MAX_KEYS];
+        let mut n = 0;
+        loop {
+            let Some(key) = self.string() else {
+                return false;
+            };
+            if n == MAX_KEYS || is_index(key) || keys[..n].contains(&key) {
+                return false;
+            }
+            keys[n] = key;
+            n += 1;
+            if !self.eat(b":") || !self.value(depth + 1) {
+                return false;
+            }
+            if self.eat(b"}") {
+                return true;
+            }
+            if !self.eat(b",") {
+                return false;
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> bool {
+        self.i += 1;
+        if self.eat(b"]") {
+            return true;
+        }
+        loop {
+            if !self.value(depth + 1) {
+                return false;
+            }
+            if self.eat(b"]") {
+                return true;
+            }
+            if !self.eat(b",") {
+                return false;
+            }
+        }
+    }
+
+    /// A string in `JSON.stringify`'s escaping: its raw bytes between the
+    /// quotes (escapes included), or `None`.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        if !self.eat(b"\"") {
+            return None;
+        }
+        let all: &'a [u8] = self.s;
+        let start = self.i;
+        loop {
+            let rest = &self.s[self.i..];
+            // Plain bytes up to the next quote, backslash or control byte.
+            let plain = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            self.i += plain;
+            match self.s[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some(&all[start..self.i - 1]);
+                }
+                b'\\' => {
+                    let esc = self.s.get(self.i + 1)?;
+                    match esc {
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' => {
+                            // Only a control character without a short
+                            // form, in lowercase hex, is written \u00xx.
+                            let hex = self.s.get(self.i + 2..self.i + 6)?;
+                            let lower = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+                            if !hex.iter().all(lower) || &hex[..2] != b"00" {
+                                return None;
+                            }
+                            let code = u8::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16)
+                                .ok()?;
+                            if code >= 0x20 || matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                // A raw control byte: not JSON at all.
+                _ => return None,
+            }
+        }
+    }
+
+    fn number(&mut self) -> bool {
+        let start = self.i;
+        let token_end = self.s[start..]
+            .iter()
+            .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+            .map_or(self.s.len(), |p| start + p);
+        let token = &self.s[start..token_end];
+        self.i = token_end;
+        let digits = token.strip_prefix(b"-").unwrap_or(token);
+        // The common case: a short integer with no leading zero (-0 prints
+        // as 0).
+        if !digits.is_empty()
+            && digits.len() <= 15
+            && digits.iter().all(u8::is_ascii_digit)
+            && (digits[0] != b'0' || token == b"0")
+        {
+            return true;
+        }
+        // Otherwise: what JS would print for the double it reads.
+        let Some(f) = std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+        else {
+            return false;
+        };
+        f.is_finite() && ryu_js::Buffer::new().format_finite(f).as_bytes() == token
+    }
+}
+
+/// A key JS orders first: a canonical array index, 0 ..= 2³² − 2.
+fn is_index(key: &[u8]) -> bool {
+    index_of(key).is_some()
+}
+
+fn index_of(key: &[u8]) -> Option<u32> {
+    if key.is_empty() || key.len() > 10 || !key.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if key.len() > 1 && key[0] == b'0' {
+        return None;
+    }
+    let n: u64 = std::str::from_utf8(key).ok()?.parse().ok()?;
+    u32::try_from(n).ok().filter(|&n| n != u32::MAX)
+}
+
+/// A JSON value as JS holds it: numbers are doubles, objects keep their
+/// keys' first places with their last values.
+enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    /// Contents already escaped as JSON.stringify escapes them.
+    String(Vec<u8>),
+    Array(Vec<Value>),
+    Object(Vec<(Vec<u8>, Value)>),
+}
+
+impl Value {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Number(f) if f.is_finite() => {
+                out.extend_from_slice(ryu_js::Buffer::new().format_finite(*f).as_bytes());
+            }
+            // JSON.parse reads 1e400 as Infinity, which stringifies as null.
+            Value::Number(_) => out.extend_from_slice(b"null"),
+            Value::String(s) => write_string(s, out),
+            Value::Array(items) => {
+                out.push(b'[');
+                for (k, v) in items.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    v.write(out);
+                }
+                out.push(b']');
+            }
+            Value::Object(members) => {
+                let mut order: Vec<&(Vec<u8>, Value)> = members.iter().collect();
+                // Array indices first, ascending; the rest keep their places
+                // (a stable sort).
+                order.sort_by_key(|(k, _)| index_of(k).map_or((1, 0), |n| (0, n)));
+                out.push(b'{');
+                for (k, (key, v)) in order.into_iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    write_string(key, out);
+                    out.push(b':');
+                    v.write(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+}
+
+/// One character as JSON.stringify writes it inside a string.
+fn push_char(c: char, out: &mut Vec<u8>) {
+    match c {
+        '"' => out.extend_from_slice(b"\\\""),
+        '\\' => out.extend_from_slice(b"\\\\"),
+        '\u{8}' => out.extend_from_slice(b"\\b"),
+        '\u{c}' => out.extend_from_slice(b"\\f"),
+        '\n' => out.extend_from_slice(b"\\n"),
+        '\r' => out.extend_from_slice(b"\\r"),
+        '\t' => out.extend_from_slice(b"\\t"),
+        c if u32::from(c) < 0x20 => {
+            out.extend_from_slice(format!("\\u{:04x}", u32::from(c)).as_bytes())
+        }
+        c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+    }
+}
+
+/// A string's escaped contents, quoted.
+fn write_string(contents: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(contents);
+    out.push(b'"');
+}
+
+/// The slow path's reader: JSON in, [`Value`] out. Numbers are read as JS
+/// reads them (`1e400` is Infinity, which prints `null`), which serde_json
+/// refuses; strings are unescaped by serde_json.
+struct Parse<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parse<'_> {
+    fn skip_ws(&mut self) {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn fail<T>(&self, what: &str) -> Result<T, String> {
+        Err(format!("{what} at column {}", self.i + 1))
+    }
+
+    fn expect(&mut self, b: u8) -> Result<(), String> {
+        self.skip_ws();
+        if self.s.get(self.i) == Some(&b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            self.fail(&format!("expected `{}`", b as char))
+        }
+    }
+
+    /// `b` next (after whitespace): eaten.
+    fn next_is(&mut self, b: u8) -> bool {
+        self.skip_ws();
+        let yes = self.s.get(self.i) == Some(&b);
+        if yes {
+            self.i += 1;
+        }
+        yes
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, String> {
+        if depth > 128 {
+            return self.fail("nested too deeply");
+        }
+        self.skip_ws();
+        let rest = &self.s[self.i..];
+        let literal = |word: &[u8], v: Value| rest.starts_with(word).then_some((word.len(), v));
+        if let Some((n, v)) = literal(b"true", Value::Bool(true))
+            .or_else(|| literal(b"false", Value::Bool(false)))
+            .or_else(|| literal(b"null", Value::Null))
+        {
+            self.i += n;
+            return Ok(v);
+        }
+        match rest.first() {
+            Some(b'"') => self.string().map(Value::String),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.next_is(b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if self.next_is(b']') {
+                            break;
+                        }
+                        self.expect(b',')?;
+                    }
+                }
+                Ok(Value::Array(items))
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let mut members: Vec<(Vec<u8>, Value)> = Vec::new();
+                if !self.next_is(b'}') {
+                    loop {
+                        self.skip_ws();
+                        let key = self.string()?;
+                        self.expect(b':')?;
+                        let value = self.value(depth + 1)?;
+                        match members.iter_mut().find(|(k, _)| *k == key) {
+                            Some(slot) => slot.1 = value,
+                            None => members.push((key, value)),
+                        }
+                        if self.next_is(b'}') {
+                            break;
+                        }
+                        self.expect(b',')?;
+                    }
+                }
+                Ok(Value::Object(members))
+            }
+            _ => self.fail("expected a JSON value"),
+        }
+    }
+
+    /// A string's contents in JSON.stringify's escaping (without the
+    /// quotes). JS strings are UTF-16: a lone surrogate (`\ud800`) is kept,
+    /// and written as a lowercase escape, as JSON.stringify writes it.
+    fn string(&mut self) -> Result<Vec<u8>, String> {
+        let s = self.s;
+        if s.get(self.i) != Some(&b'"') {
+            return self.fail("expected a string");
+        }
+        let mut j = self.i + 1;
+        let mut out = Vec::new();
+        let hex4 = |j: usize| -> Option<u16> {
+            let h = std::str::from_utf8(s.get(j..j + 4)?).ok()?;
+            u16::from_str_radix(h, 16).ok()
+        };
+        loop {
+            match s.get(j) {
+                None => return self.fail("an unterminated string"),
+                Some(b'"') => break,
+                Some(&b) if b < 0x20 => return self.fail("a control character in a string"),
+                Some(b'\\') => {
+                    let unit = match s.get(j + 1) {
+                        Some(b'"') => u16::from(b'"'),
+                        Some(b'\\') => u16::from(b'\\'),
+                        Some(b'/') => u16::from(b'/'),
+                        Some(b'b') => 0x08,
+                        Some(b'f') => 0x0c,
+                        Some(b'n') => 0x0a,
+                        Some(b'r') => 0x0d,
+                        Some(b't') => 0x09,
+                        Some(b'u') => match hex4(j + 2) {
+                            Some(u) => {
+                                j += 4;
+                                u
+                            }
+                            None => return self.fail("a bad \\u escape"),
+                        },
+                        _ => return self.fail("a bad escape"),
+                    };
+                    j += 2;
+                    // A surrogate pair is one character.
+                    if (0xD800..0xDC00).contains(&unit) && s.get(j..j + 2) == Some(b"\\u") {
+                        if let Some(low @ 0xDC00..0xE000) = hex4(j + 2) {
+                            let c = 0x10000
+                                + ((u32::from(unit) - 0xD800) << 10)
+                                + (u32::from(low) - 0xDC00);
+                            push_char(char::from_u32(c).unwrap_or('\u{FFFD}'), &mut out);
+                            j += 6;
+                            continue;
+                        }
+                    }
+                    match char::from_u32(u32::from(unit)) {
+                        Some(c) => push_char(c, &mut out),
+                        None => out.extend_from_slice(format!("\\u{unit:04x}").as_bytes()),
+                    }
+                }
+                Some(_) => {
+                    // Raw UTF-8 (a stage checked it) up to the next special.
+                    let run = s[j..]
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                        .unwrap_or(s.len() - j);
+                    out.extend_from_slice(&s[j..j + run]);
+                    j += run;
+                }
+            }
+        }
+        self.i = j + 1;
+        Ok(out)
+    }
+
+    fn number(&mut self) -> Result<Value, String> {
+        let start = self.i;
+        let s = self.s;
+        let mut j = start;
+        let digits = |j: &mut usize| {
+            let from = *j;
+            while s.get(*j).is_some_and(u8::is_ascii_digit) {
+                *j += 1;
+            }
+            *j > from
+        };
+        if s.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        // JSON: no leading zero before other digits.
+        let int_start = j;
+        if !digits(&mut j) || (s[int_start] == b'0' && j - int_start > 1) {
+            return self.fail("a bad number");
+        }
+        if s.get(j) == Some(&b'.') {
+            j += 1;
+            if !digits(&mut j) {
+                return self.fail("a bad number");
+            }
+        }
+        if matches!(s.get(j), Some(b'e' | b'E')) {
+            j += 1;
+            if matches!(s.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            if !digits(&mut j) {
+                return self.fail("a bad number");
+            }
+        }
+        self.i = j;
+        // Rust reads decimal text to the nearest double, as JS does, and
+        // overflows to infinity as JS does.
+        std::str::from_utf8(&s[start..j])
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .map(Value::Number)
+            .map_or_else(|| self.fail("a bad number"), Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        let mut out = Vec::new();
+        canonical(s.as_bytes(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn canonical_lines_are_copied_and_recognised() {
+        for s in [
+            r#"{"id":1,"name":"Ada","email":"ada@example.org","tags":["a","b"],"ok":true,"x":null}"#,
+            r#"{"a":-12,"b":0,"c":1.5,"d":1e+21,"e":1e-7,"f":123456789012345}"#,
+            r#"["\"\\\b\f\n\r\t\u0001\u001f","é","☃"]"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#""a""#,
+            r#"42"#,
+        ] {
+            assert!(is_canonical(s.as_bytes()), "{s}");
+            assert_eq!(canon(s), s);
+        }
+    }
+
+    #[test]
+    fn other_lines_are_written_as_js_would() {
+        for (input, js) in [
+            // What JSON.stringify(JSON.parse(input)) gives in a browser.
+            (r#" { "a" : 1 , "b" : [ 1 , 2 ] } "#, r#"{"a":1,"b":[1,2]}"#),
+            (
+                r#"{"a":1.0,"b":-0,"c":1E2,"d":0.1e1}"#,
+                r#"{"a":1,"b":0,"c":100,"d":1}"#,
+            ),
+            (
+                r#"{"n":12345678901234567890}"#,
+                r#"{"n":12345678901234567000}"#,
+            ),
+            (
+                r#"{"n":1e21,"m":1e400,"k":-1e400}"#,
+                r#"{"n":1e+21,"m":null,"k":null}"#,
+            ),
+            (r#"{"s":"\u0041\/\u00e9\u2028"}"#, "{\"s\":\"A/é\u{2028}\"}"),
+            (r#"{"s":"\u001F"}"#, r#"{"s":"\u001f"}"#),
+            (
+                r#"["\uD83D\uDE00","\ud800","\uDC00x","\u0022\u005c"]"#,
+                r#"["😀","\ud800","\udc00x","\"\\"]"#,
+            ),
+            (r#"{"b":1,"a":2,"b":3}"#, r#"{"b":3,"a":2}"#),
+            (
+                r#"{"b":1,"10":2,"2":3,"01":4,"4294967295":5}"#,
+                r#"{"2":3,"10":2,"b":1,"01":4,"4294967295":5}"#,
+            ),
+        ] {
+            assert!(!is_canonical(input.as_bytes()), "{input}");
+            assert_eq!(canon(input), js, "{input}");
+        }
+    }
+
+    #[test]
+    fn bad_json_is_an_error_and_appends_nothing() {
+        let mut out = b"kept".to_vec();
+        for bad in [
+            &b"{\"a\":"[..],
+            b"[1,]",
+            b"01",
+            b"[1] 2",
+            b"\"a",
+            b"{\"a\" 1}",
+            b"-",
+            b"1.e5",
+        ] {
+            assert!(
+                canonical(bad, &mut out).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert_eq!(out, b"kept");
+    }
+}

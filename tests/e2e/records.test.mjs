@@ -1,0 +1,139 @@
+// Records between two Rust stages (issue 12, target 1): piped straight from
+// one main-thread record stage into another, they cross as batches of
+// NDJSON bytes and never become JS objects; the output, the errors and the
+// per-record metrics must be exactly those of the same stages with JS
+// objects between them. Chromium, Firefox ESR and WebKitGTK.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { eachEngine } from "./browser.mjs";
+
+// Lines JSON.parse then JSON.stringify change: whitespace, number forms,
+// escapes, lone surrogates, a key given twice, keys that are array indices;
+// and lines already in that form.
+const TRICKY = [
+  ` { "a" : 1 , "b" : [ 1 , 2.50 , -0 , 1e21 , 1E-7 , 1e400 ] } `,
+  `{"n":12345678901234567890,"m":0.1e1,"k":-1.5e-3}`,
+  `{"s":"\\u0041\\/\\u00e9\\u2028\\u001F\\"\\\\\\b\\f\\n\\r\\t"}`,
+  `{"pair":"\\uD83D\\uDE00","lone":"\\ud800","low":"\\uDC00x"}`,
+  `{"b":1,"a":2,"b":3,"10":4,"2":5,"01":6,"4294967295":7,"4294967294":8}`,
+  `[{"x":{"y":[true,false,null,{}]}},[],"é☃"]`,
+  `"just a string"`,
+  `42`,
+  `{"id":7,"name":"Ada","email":"ada@example.org","password":"correct horse"}`,
+];
+
+eachEngine((suite) => {
+  async function inPage(body) {
+    const page = await suite.open("harness/harness.html");
+    const result = await page.runModule(`
+      const pw = await import("/pkg/pipewright.js");
+      await pw.default();
+      const bytes = (text) => new TextEncoder().encode(text);
+      const sourceOf = (chunks) => new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } });
+      // Everything a readable gives, as text (bytes decoded, objects as JSON).
+      const all = async (readable) => {
+        const out = [];
+        const reader = readable.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) out.push(r.value);
+        return out;
+      };
+      const decode = (chunks) => chunks.map((c) => (c instanceof Uint8Array ? new TextDecoder().decode(c) : JSON.stringify(c))).join("");
+      // The same stages piped straight (linked) or with a JS pass-through
+      // between each two, which hands JS objects on.
+      const chain = (input, specs, { between = false } = {}) => {
+        const made = specs.map(([kind, options]) => pw.createTransform(kind, options ?? {}));
+        let s = sourceOf(input);
+        for (const t of made) {
+          s = s.pipeThrough(t);
+          if (between) s = s.pipeThrough(new TransformStream());
+        }
+        return { readable: s, metrics: () => made.map((t) => pw.stageMetrics(t)) };
+      };
+      const run = async (input, specs, options) => {
+        const c = chain(input, specs, options);
+        try {
+          const out = decode(await all(c.readable));
+          return { out, metrics: c.metrics() };
+        } catch (e) {
+          return { error: { message: e.message, stage: e.stage }, metrics: c.metrics() };
+        }
+      };
+      return (${body})();
+    `);
+    return { result, problems: await page.problems() };
+  }
+
+  test("records between two Rust stages stay bytes, and give what JS objects gave, byte for byte", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const tricky = ${JSON.stringify(TRICKY)};
+      const users = await all(pw.createSource("users", { format: "ndjson", count: 3000, seed: 8, chunkSize: 4096 }));
+      const input = [bytes(tricky.join("\\n") + "\\n"), ...users];
+      const specs = [["ndjson-parse"], ["filter-records", { pattern: "z", invert: true }], ["ndjson-stringify"]];
+      const linked = await run(input, specs);
+      const objects = await run(input, specs, { between: true });
+      const expected = tricky.map((l) => JSON.stringify(JSON.parse(l)));
+      return {
+        same: linked.out === objects.out,
+        firstLines: linked.out.split("\\n").slice(0, tricky.length),
+        expected,
+        records: linked.out.split("\\n").length - 1,
+        linked: linked.metrics.map((m) => ({ chunksIn: m.chunksIn, chunksOut: m.chunksOut, bytesIn: m.bytesIn, bytesOut: m.bytesOut, batchesIn: m.batchesIn, batchesOut: m.batchesOut })),
+        objects: objects.metrics.map((m) => ({ chunksIn: m.chunksIn, chunksOut: m.chunksOut, bytesIn: m.bytesIn, bytesOut: m.bytesOut, batchesIn: m.batchesIn, batchesOut: m.batchesOut })),
+      };
+    }`);
+    assert.ok(result.same, "the same output, linked or with JS objects between");
+    assert.deepEqual(result.firstLines.filter((l) => !l.includes("z")), result.expected.filter((l) => !l.includes("z")), "each record as JSON.stringify(JSON.parse(line))");
+    assert.ok(result.records > 1000);
+    // Linked, records crossed as batches, several records to a batch.
+    assert.ok(result.linked[0].batchesOut > 0 && result.linked[0].batchesOut < result.linked[0].chunksOut / 10, JSON.stringify(result.linked[0]));
+    assert.equal(result.linked[1].batchesIn, result.linked[0].batchesOut);
+    assert.equal(result.linked[2].batchesIn, result.linked[1].batchesOut);
+    assert.equal(result.objects[0].batchesOut, 0, "to a JS stream, records are objects");
+    // Per-record metrics are the same either way: records in and out, and
+    // their bytes. Only the bytes at the end come in fewer, larger chunks:
+    // one per batch instead of one per record.
+    for (const k of ["chunksIn", "chunksOut", "bytesIn", "bytesOut"]) {
+      const same = k === "chunksOut" ? 2 : 3;
+      assert.deepEqual(result.linked.map((m) => m[k]).slice(0, same), result.objects.map((m) => m[k]).slice(0, same), k);
+    }
+    assert.equal(result.linked[2].chunksOut, result.linked[2].batchesIn);
+    assert.equal(result.objects[2].chunksOut, result.objects[2].chunksIn);
+    assert.deepEqual(problems, []);
+    await suite.record("records.batches", "✓");
+  });
+
+  test("a bad record between linked stages is the same error, after the same good output", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const lines = [];
+      for (let i = 0; i < 400; i++) lines.push(JSON.stringify({ id: i, name: "n" + i, email: i === 300 ? "nope" : "u" + i + "@example.org", password: "long enough" }));
+      const input = [bytes(lines.slice(0, 200).join("\\n") + "\\n"), bytes(lines.slice(200).join("\\n") + "\\n")];
+      const specs = [["ndjson-parse"], ["validate", { maxErrors: 0 }], ["ndjson-stringify"]];
+      const linked = await run(input, specs);
+      const objects = await run(input, specs, { between: true });
+      return { linked: linked.error, objects: objects.error, states: linked.metrics.map((m) => m.state) };
+    }`);
+    assert.ok(result.linked, "the linked chain failed");
+    assert.deepEqual(result.linked, result.objects);
+    assert.equal(result.linked.stage, "validate");
+    assert.match(result.linked.message, /line 301/);
+    assert.equal(result.states[1], "errored");
+    assert.deepEqual(problems, []);
+  });
+
+  test("records still reach JS as objects: a JS reader, a Worker stage, a sink", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const input = () => [bytes('{"id":1,"password":"a"}\\n{"id":2,"password":"b"}\\n')];
+      const read = await all(sourceOf(input()).pipeThrough(pw.createTransform("ndjson-parse")));
+      const pooled = await all(sourceOf(input()).pipeThrough(pw.createTransform("ndjson-parse")).pipeThrough(pw.createTransform("hash-field", { pool: 2 })));
+      const parse = pw.createTransform("ndjson-parse");
+      const seen = [];
+      await sourceOf(input()).pipeThrough(parse).pipeTo(new WritableStream({ write(r) { seen.push(r); } }));
+      return { read, pooled: pooled.map((r) => [r.id, r.password.length]), seen, parse: pw.stageMetrics(parse).batchesOut };
+    }`);
+    assert.deepEqual(result.read, [{ id: 1, password: "a" }, { id: 2, password: "b" }]);
+    assert.deepEqual(result.pooled, [[1, 64], [2, 64]]);
+    assert.deepEqual(result.seen, [{ id: 1, password: "a" }, { id: 2, password: "b" }]);
+    assert.equal(result.parse, 0);
+    assert.deepEqual(problems, []);
+  });
+});
