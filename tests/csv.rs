@@ -29,10 +29,19 @@ fn reference(input: &[u8], delimiter: u8) -> Vec<Value> {
         .collect()
 }
 
+/// Our lines, parsed; each must already be in `JSON.stringify`'s form, so
+/// that records from it pass between Rust stages as they are.
 fn ours(out: &common::Outcome) -> Vec<Value> {
     out.bytes
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
+        .inspect(|l| {
+            assert!(
+                pipewright::core::canon::is_canonical(l),
+                "{}",
+                String::from_utf8_lossy(l)
+            );
+        })
         .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
         .collect()
 }
@@ -161,6 +170,7 @@ fn field() -> impl Strategy<Value = String> {
         Just("a\nb".to_string()),
         Just("x\r\ny".to_string()),
         Just("é".to_string()),
+        Just("back\\slash\ttab\u{1}\u{1f}".to_string()),
     ]
 }
 
@@ -170,7 +180,7 @@ proptest! {
     #[test]
     fn generated_csv_matches_the_csv_crate(rows in prop::collection::vec(prop::collection::vec(field(), 3), 1..12), chunk in 1usize..40) {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["first", "second", "third"]).unwrap();
+        w.write_record(["first", "se\"cond", "thi\\rd"]).unwrap();
         for r in &rows {
             w.write_record(r).unwrap();
         }

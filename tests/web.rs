@@ -882,6 +882,31 @@ async fn the_file_source_reads_a_blob_slice_by_slice_when_asked() {
     assert!(equal_bytes(&all, &data));
     assert_eq!(num(&stage_metrics(&s), "chunksOut"), 4.0);
 
+    // Read ahead a MiB at a time, still handed out exactly chunkSize bytes
+    // at a time, whatever the chunk size.
+    let big = sample_text(2_600_000.0);
+    let big_blob = blob_of(&big);
+    for chunk in [300_000.0, 65_536.0, 3_000_000.0] {
+        let s = create_source("file", file_options(&big_blob, chunk, 1.0)).unwrap();
+        let chunks: Vec<Uint8Array> = read_all(&s)
+            .await
+            .unchecked_into::<Array>()
+            .iter()
+            .map(|c| c.unchecked_into())
+            .collect();
+        let sizes: Vec<f64> = chunks.iter().map(|c| f64::from(c.length())).collect();
+        let (last, rest) = sizes.split_last().unwrap();
+        assert!(rest.iter().all(|&n| n == chunk), "{chunk}: {sizes:?}");
+        assert!(*last > 0.0 && *last <= chunk);
+        let joined = Uint8Array::new_with_length(2_600_000);
+        let mut at = 0;
+        for c in &chunks {
+            joined.set(c, at);
+            at += c.length();
+        }
+        assert!(equal_bytes(&joined, &big), "{chunk}");
+    }
+
     // Through runPipeline, the Blob rides in the spec object.
     let report = run_pipeline(file_spec(&blob), JsValue::UNDEFINED)
         .await

@@ -18,7 +18,8 @@ pub struct CsvToNdjson {
     nout: usize,
     ends: Vec<usize>,
     nend: usize,
-    header: Option<Vec<String>>,
+    /// The header's keys, each as the JSON that starts its member.
+    keys: Option<Vec<Vec<u8>>>,
     in_record: bool,
     record_line: u64,
     record_offset: u64,
@@ -39,6 +40,21 @@ pub struct CsvToNdjson {
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// `field` (valid UTF-8) as a JSON string, escaped as `JSON.stringify`
+/// escapes it. Most fields need no escape and are copied whole.
+fn json_string(field: &[u8], out: &mut Vec<u8>) {
+    if field.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(field.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(field);
+        out.push(b'"');
+    } else {
+        // Checked as UTF-8 by the caller; writing to a Vec cannot fail.
+        let text = std::str::from_utf8(field).unwrap_or_default();
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
+}
+
 impl CsvToNdjson {
     pub fn new(delimiter: u8, max_record: usize, max_errors: u64) -> Self {
         CsvToNdjson {
@@ -47,7 +63,7 @@ impl CsvToNdjson {
             nout: 0,
             ends: vec![0; 64],
             nend: 0,
-            header: None,
+            keys: None,
             in_record: false,
             record_line: 1,
             record_offset: 0,
@@ -113,46 +129,54 @@ impl CsvToNdjson {
         self.nout = 0;
         self.nend = 0;
         self.in_record = false;
+        let ends = &self.ends[..nend.min(self.ends.len())];
         // Each field is checked on its own: the fields together can be
         // valid UTF-8 while one ends inside a character the next finishes.
-        let mut values: Vec<&str> = Vec::with_capacity(nend);
         let mut start = 0;
-        for &end in &self.ends[..nend.min(self.ends.len())] {
+        for &end in ends {
             let end = end.min(nout);
-            match std::str::from_utf8(&self.fields[start..end]) {
-                Ok(v) => values.push(v),
-                Err(e) => {
-                    let detail = format!(
-                        "invalid UTF-8 at byte {} of its fields",
-                        start + e.valid_up_to()
-                    );
-                    return self.bad(detail);
-                }
+            if let Err(e) = std::str::from_utf8(&self.fields[start..end]) {
+                let detail = format!(
+                    "invalid UTF-8 at byte {} of its fields",
+                    start + e.valid_up_to()
+                );
+                return self.bad(detail);
             }
             start = end;
         }
-        let Some(header) = &self.header else {
-            self.header = Some(values.iter().map(|s| s.to_string()).collect());
+        let Some(keys) = &self.keys else {
+            // The header: each key written once, as `{"key":` or `,"key":`.
+            let mut keys = Vec::with_capacity(ends.len());
+            let mut start = 0;
+            for (i, &end) in ends.iter().enumerate() {
+                let end = end.min(nout);
+                let mut key = vec![if i == 0 { b'{' } else { b',' }];
+                json_string(&self.fields[start..end], &mut key);
+                key.push(b':');
+                keys.push(key);
+                start = end;
+            }
+            self.keys = Some(keys);
             return Ok(());
         };
-        if values.len() != header.len() {
+        if ends.len() != keys.len() {
             let detail = format!(
                 "it has {} fields; the header has {}",
-                values.len(),
-                header.len()
+                ends.len(),
+                keys.len()
             );
             return self.bad(detail);
         }
         self.line.clear();
-        self.line.push(b'{');
-        for (i, (key, value)) in header.iter().zip(&values).enumerate() {
-            if i > 0 {
-                self.line.push(b',');
-            }
-            // Writing JSON strings into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut self.line, key);
-            self.line.push(b':');
-            let _ = serde_json::to_writer(&mut self.line, value);
+        let mut start = 0;
+        for (key, &end) in keys.iter().zip(ends) {
+            let end = end.min(nout);
+            self.line.extend_from_slice(key);
+            json_string(&self.fields[start..end], &mut self.line);
+            start = end;
+        }
+        if keys.is_empty() {
+            self.line.push(b'{');
         }
         self.line.extend_from_slice(b"}\n");
         self.written = 0;

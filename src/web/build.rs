@@ -53,6 +53,8 @@ pub fn source(
                 blob,
                 pos: Cell::new(0.0),
                 chunk: chunk_size as f64,
+                ahead: RefCell::new(None),
+                reading: RefCell::new(None),
             };
             (producer, Some(size))
         }

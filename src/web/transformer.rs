@@ -340,8 +340,13 @@ impl TransformStage {
 
     /// Frees the stage's state now: its pipeline has settled (the glue's
     /// `retire`). The stream fails if it is used again.
+    /// A stage still running then is cancelled (see `SourceStage::release`).
     #[wasm_bindgen(js_name = release)]
     pub fn release_now(&self) {
+        self.handle.end(
+            Phase::Cancelled,
+            Some(crate::web::source::PIPELINE_ENDED.to_string()),
+        );
         self.release();
     }
 }
