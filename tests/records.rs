@@ -227,3 +227,19 @@ fn a_released_driver_keeps_its_counts_and_refuses_more_input() {
         "ndjson-parse: the stream has ended; it takes no more chunks"
     );
 }
+
+#[test]
+fn hash_field_writes_sorted_keys_once_each_with_the_last_value_in_js_form() {
+    let input = b"{\"b\":1.0,\"password\":\"x\",\"a\":[1, 2],\"b\":2,\"c\":\"\\u0041\"}\n";
+    let out = same_every_way("hash-field", json!({}), input);
+    assert_eq!(out.error, None);
+    let expected = format!(
+        "{{\"a\":[1,2],\"b\":2,\"c\":\"A\",\"password\":\"{}\"}}",
+        hash_value("", "x", 1)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.records[0]), expected);
+    // A number is hashed as serde_json prints it.
+    let out = same_every_way("hash-field", json!({}), b"{\"password\":1e2}\n");
+    let got: Value = serde_json::from_slice(&out.records[0]).unwrap();
+    assert_eq!(got["password"], hash_value("", "100.0", 1));
+}

@@ -5,9 +5,13 @@
 //! `json-pointer` picks one value out of each record.
 
 use regex::bytes::Regex;
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::core::canon;
 use crate::core::digest::hex;
 use crate::core::records::{PerRecord, RecordError, RecordFn};
 use crate::core::{Error, OptionProblem, Shape};
@@ -101,6 +105,79 @@ fn object(record: &[u8]) -> Result<Map<String, Value>, RecordError> {
     }
 }
 
+/// A record's members as slices of it, in order (a key given twice is
+/// there twice: [`Members::get`] finds the last, as a parsed object keeps
+/// it). Nothing is allocated but the list and keys with escapes: the
+/// per-record stages read a field or two of records they mostly pass on.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    /// # Errors
+    ///
+    /// Not JSON, or not an object: the same reasons [`object`] gives.
+    fn of(record: &'a [u8]) -> Result<Self, RecordError> {
+        serde_json::from_slice::<Members<'a>>(record).or_else(|_| {
+            // The reason, worded as for a parsed record.
+            object(record)?;
+            Err(RecordError::Invalid("is not a JSON object".to_string()))
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+/// A field's value, parsed: a field or two per record.
+fn parsed(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Members<'a>, M::Error> {
+                let mut members = Vec::new();
+                while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+                    members.push((k, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A key, borrowed from the record unless it had escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -136,15 +213,15 @@ impl RecordFn for HashField {
     }
 
     fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
-        let mut obj = object(record)?;
-        let value = match obj.get(&self.field) {
-            Some(Value::String(s)) => s.clone(),
+        let mut obj = Members::of(record)?;
+        let value = match obj.get(&self.field).map(parsed) {
+            Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => {
                 return Err(RecordError::Invalid(format!(
                     "field `{}` is {}, not a string",
                     self.field,
-                    json_kind(other)
+                    json_kind(&other)
                 )))
             }
             None => {
@@ -154,12 +231,29 @@ impl RecordFn for HashField {
                 )))
             }
         };
-        obj.insert(
-            self.field.clone(),
-            Value::String(hash_value(&self.salt, &value, self.iterations)),
-        );
-        // Serialising a map of JSON values into a Vec cannot fail.
-        let _ = serde_json::to_writer(out, &obj);
+        let hashed =
+            serde_json::value::to_raw_value(&hash_value(&self.salt, &value, self.iterations))
+                .map_err(|e| RecordError::Invalid(e.to_string()))?;
+        // As a parsed object writes itself: keys sorted, each once with its
+        // last value; values in JSON.stringify's form (core::canon).
+        obj.0.sort_by(|(a, _), (b, _)| a.cmp(b));
+        out.push(b'{');
+        let mut first = true;
+        for (k, (key, raw)) in obj.0.iter().enumerate() {
+            if obj.0.get(k + 1).is_some_and(|(next, _)| next == key) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            // Writing a str into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+            let raw = if key == &self.field { &hashed } else { *raw };
+            canon::canonical(raw.get().as_bytes(), out).map_err(RecordError::Invalid)?;
+        }
+        out.push(b'}');
         Ok(true)
     }
 }
@@ -201,9 +295,9 @@ fn email_shaped(s: &str) -> bool {
 }
 
 impl Validate {
-    fn check(&self, obj: &Map<String, Value>) -> Result<(), String> {
+    fn check(&self, obj: &Members<'_>) -> Result<(), String> {
         for field in &self.required {
-            match obj.get(field) {
+            match obj.get(field).map(parsed) {
                 None | Some(Value::Null) => return Err(format!("`{field}` is missing")),
                 Some(Value::String(s)) if s.trim().is_empty() => {
                     return Err(format!("`{field}` is empty"))
@@ -212,7 +306,7 @@ impl Validate {
             }
         }
         if !self.email_field.is_empty() {
-            if let Some(v) = obj.get(&self.email_field) {
+            if let Some(v) = obj.get(&self.email_field).map(parsed) {
                 if !v.as_str().is_some_and(email_shaped) {
                     return Err(format!(
                         "`{}` is not an email address: {v}",
@@ -222,7 +316,7 @@ impl Validate {
             }
         }
         if !self.min_length_field.is_empty() {
-            if let Some(v) = obj.get(&self.min_length_field) {
+            if let Some(v) = obj.get(&self.min_length_field).map(parsed) {
                 let len = v.as_str().map_or(0, |s| s.chars().count()) as u64;
                 if len < self.min_length {
                     return Err(format!(
@@ -242,7 +336,7 @@ impl RecordFn for Validate {
     }
 
     fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
-        let obj = object(record)?;
+        let obj = Members::of(record)?;
         self.check(&obj).map_err(RecordError::Invalid)?;
         out.extend_from_slice(record);
         Ok(true)
