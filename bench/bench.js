@@ -239,7 +239,10 @@ async function oursNdjson(blob) {
   return timed(async () => {
     let lines = 0;
     const out = createSource("file", { file: blob, chunkSize: PEER_CHUNK }).pipeThrough(createTransform("csv-to-ndjson"));
-    for await (const chunk of out) for (const b of chunk) if (b === 10) lines++;
+    // Rows counted with indexOf (the engine's own search), not a JS loop
+    // over every byte: that loop alone took longer than the stage (Chromium,
+    // 24 MB of output), and the peer counts rows without reading its text.
+    for await (const chunk of out) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
     return lines;
   });
 }

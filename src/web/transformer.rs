@@ -241,7 +241,13 @@ impl TransformStage {
             // On purpose (`trapAt`): a trap the panic hook never sees.
             std::process::abort();
         }
-        if let Some(batch) = batch_bytes(&chunk) {
+        // Only a stage that takes records can be sent batches: a bytes
+        // stage makes no call to JS per chunk for this.
+        let batch = match self.handle.info.input {
+            Some(DataType::Records) => batch_bytes(&chunk),
+            _ => None,
+        };
+        if let Some(batch) = batch {
             // Records from the Rust stage before, as NDJSON bytes: each
             // line is what JSON.stringify would have made of the object.
             let input = batch.to_vec();
