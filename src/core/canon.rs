@@ -262,12 +262,17 @@ impl Value {
                 out.push(b']');
             }
             Value::Object(members) => {
-                let mut order: Vec<&(Vec<u8>, Value)> = members.iter().collect();
-                // Array indices first, ascending; the rest keep their places
-                // (a stable sort).
-                order.sort_by_key(|(k, _)| index_of(k).map_or((1, 0), |n| (0, n)));
+                // Array indices first, ascending (each key is there once);
+                // the rest keep their places.
+                let mut indices: Vec<(u32, &(Vec<u8>, Value))> = members
+                    .iter()
+                    .filter_map(|m| index_of(&m.0).map(|n| (n, m)))
+                    .collect();
+                indices.sort_unstable_by_key(|(n, _)| *n);
+                let rest = members.iter().filter(|(k, _)| index_of(k).is_none());
+                let order = indices.into_iter().map(|(_, m)| m).chain(rest);
                 out.push(b'{');
-                for (k, (key, v)) in order.into_iter().enumerate() {
+                for (k, (key, v)) in order.enumerate() {
                     if k > 0 {
                         out.push(b',');
                     }

@@ -128,9 +128,20 @@ impl<'a> Members<'a> {
     }
 }
 
-/// A field's value, parsed: a field or two per record.
+/// A field's value, parsed (an error's wording, a number to hash).
 fn parsed(raw: &RawValue) -> Value {
     serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
+/// A field's value as a string, borrowed from the record when it has no
+/// escapes; `None` for any other JSON type.
+fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let json = raw.get();
+    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        return serde_json::from_str::<String>(json).ok().map(Cow::Owned);
+    }
+    Some(Cow::Borrowed(inner))
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
@@ -213,34 +224,36 @@ impl RecordFn for HashField {
     }
 
     fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
-        let mut obj = Members::of(record)?;
-        let value = match obj.get(&self.field).map(parsed) {
-            Some(Value::String(s)) => s,
-            Some(Value::Number(n)) => n.to_string(),
-            Some(other) => {
-                return Err(RecordError::Invalid(format!(
-                    "field `{}` is {}, not a string",
-                    self.field,
-                    json_kind(&other)
-                )))
-            }
-            None => {
-                return Err(RecordError::Invalid(format!(
-                    "has no field `{}`",
-                    self.field
-                )))
-            }
+        let obj = Members::of(record)?;
+        let Some(raw) = obj.get(&self.field) else {
+            return Err(RecordError::Invalid(format!(
+                "has no field `{}`",
+                self.field
+            )));
         };
-        let hashed =
-            serde_json::value::to_raw_value(&hash_value(&self.salt, &value, self.iterations))
-                .map_err(|e| RecordError::Invalid(e.to_string()))?;
+        let value = match text(raw) {
+            Some(s) => s,
+            None => match parsed(raw) {
+                Value::Number(n) => Cow::Owned(n.to_string()),
+                other => {
+                    return Err(RecordError::Invalid(format!(
+                        "field `{}` is {}, not a string",
+                        self.field,
+                        json_kind(&other)
+                    )))
+                }
+            },
+        };
+        let hashed = hash_value(&self.salt, &value, self.iterations);
         // As a parsed object writes itself: keys sorted, each once with its
         // last value; values in JSON.stringify's form (core::canon).
-        obj.0.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut sorted: Vec<(usize, &(Cow<'_, str>, &RawValue))> =
+            obj.0.iter().enumerate().collect();
+        sorted.sort_unstable_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(i.cmp(j)));
         out.push(b'{');
         let mut first = true;
-        for (k, (key, raw)) in obj.0.iter().enumerate() {
-            if obj.0.get(k + 1).is_some_and(|(next, _)| next == key) {
+        for (k, (_, (key, raw))) in sorted.iter().enumerate() {
+            if sorted.get(k + 1).is_some_and(|(_, (next, _))| next == key) {
                 continue;
             }
             if !first {
@@ -250,8 +263,14 @@ impl RecordFn for HashField {
             // Writing a str into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
-            let raw = if key == &self.field { &hashed } else { *raw };
-            canon::canonical(raw.get().as_bytes(), out).map_err(RecordError::Invalid)?;
+            if key == &self.field {
+                // Hex digits: a JSON string as it is.
+                out.push(b'"');
+                out.extend_from_slice(hashed.as_bytes());
+                out.push(b'"');
+            } else {
+                canon::canonical(raw.get().as_bytes(), out).map_err(RecordError::Invalid)?;
+            }
         }
         out.push(b'}');
         Ok(true)
@@ -297,27 +316,29 @@ fn email_shaped(s: &str) -> bool {
 impl Validate {
     fn check(&self, obj: &Members<'_>) -> Result<(), String> {
         for field in &self.required {
-            match obj.get(field).map(parsed) {
-                None | Some(Value::Null) => return Err(format!("`{field}` is missing")),
-                Some(Value::String(s)) if s.trim().is_empty() => {
+            match obj.get(field) {
+                None => return Err(format!("`{field}` is missing")),
+                Some(raw) if raw.get() == "null" => return Err(format!("`{field}` is missing")),
+                Some(raw) if text(raw).is_some_and(|s| s.trim().is_empty()) => {
                     return Err(format!("`{field}` is empty"))
                 }
                 _ => {}
             }
         }
         if !self.email_field.is_empty() {
-            if let Some(v) = obj.get(&self.email_field).map(parsed) {
-                if !v.as_str().is_some_and(email_shaped) {
+            if let Some(raw) = obj.get(&self.email_field) {
+                if !text(raw).is_some_and(|s| email_shaped(&s)) {
                     return Err(format!(
-                        "`{}` is not an email address: {v}",
-                        self.email_field
+                        "`{}` is not an email address: {}",
+                        self.email_field,
+                        parsed(raw)
                     ));
                 }
             }
         }
         if !self.min_length_field.is_empty() {
-            if let Some(v) = obj.get(&self.min_length_field).map(parsed) {
-                let len = v.as_str().map_or(0, |s| s.chars().count()) as u64;
+            if let Some(raw) = obj.get(&self.min_length_field) {
+                let len = text(raw).map_or(0, |s| s.chars().count()) as u64;
                 if len < self.min_length {
                     return Err(format!(
                         "`{}` is {len} characters, fewer than {}",
