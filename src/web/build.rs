@@ -51,10 +51,10 @@ pub fn source(
             let size = blob.size() as u64;
             let producer = Producer::File {
                 blob,
-                pos: Cell::new(0.0),
                 chunk: chunk_size as f64,
+                reader: RefCell::new(None),
                 ahead: RefCell::new(None),
-                reading: RefCell::new(None),
+                drained: Cell::new(false),
             };
             (producer, Some(size))
         }

@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{Blob, ReadableStreamDefaultController, ReadableStreamDefaultReader, Response};
@@ -26,14 +26,11 @@ extern "C" {
     ) -> web_sys::ReadableStream;
 }
 
-/// A `Blob` is read this much at a time (or a chunk, if larger), the next
-/// read started as soon as the last one arrives: each read is a round trip
-/// to the browser's blob store, which cost more than the whole of
-/// `csv-to-ndjson` when made per 64 KiB chunk. Chromium, 18.5 MB in 64 KiB
-/// chunks: 263–410 ms read a slice per chunk, 53–120 ms read 1 MiB ahead
-/// (4 MiB was no faster); `csv-to-ndjson` from it 442–491 → 139–186 ms.
-const READ_AHEAD: f64 = (1 << 20) as f64;
-
+/// A `Blob` is read through `blob.stream()`, whose reads the browser
+/// makes large and ahead of time: each read of our own was a round trip to
+/// its blob store. Chromium, 18.5 MB in 64 KiB chunks: a slice per chunk
+/// 263–410 ms; 1 MiB slices, one read ahead, 53–120 ms; `blob.stream()`
+/// alone 12–41 ms.
 /// Why a stage still running when its pipeline settled was cancelled.
 pub const PIPELINE_ENDED: &str = "the pipeline ended";
 
@@ -45,18 +42,16 @@ const PUSH_BURST: u32 = 32;
 pub enum Producer {
     /// A core generator (`counter`, `lorem`, `random`, `users`).
     Generated(RefCell<Box<dyn Source>>),
-    /// A `Blob`, read [`READ_AHEAD`] bytes at a time and handed out
-    /// `chunk` bytes at a time.
+    /// A `Blob`, read through its own stream (`blob.stream()`, opened at
+    /// the first pull) and handed out `chunk` bytes at a time.
     File {
         blob: Blob,
-        /// Where the next read starts.
-        pos: Cell<f64>,
         chunk: f64,
-        /// What the last read gave and has not been handed out: the bytes
-        /// and how far into them.
+        reader: RefCell<Option<ReadableStreamDefaultReader>>,
+        /// Bytes read and not yet handed out, and how far into them.
         ahead: RefCell<Option<(Uint8Array, u32)>>,
-        /// The read of the part after it, already started.
-        reading: RefCell<Option<Promise>>,
+        /// The blob's stream has ended.
+        drained: Cell<bool>,
     },
     /// A URL's response body, once `start()` has fetched it.
     Fetch {
@@ -111,12 +106,9 @@ impl Inner {
         }
         let source = match &self.producer {
             Producer::Generated(source) | Producer::Push { source } => source,
-            Producer::File { ahead, reading, .. } => {
+            Producer::File { ahead, .. } => {
                 if let Ok(mut ahead) = ahead.try_borrow_mut() {
                     *ahead = None;
-                }
-                if let Ok(mut reading) = reading.try_borrow_mut() {
-                    *reading = None;
                 }
                 return;
             }
@@ -129,41 +121,32 @@ impl Inner {
     }
 }
 
-/// The `File` producer's read-ahead.
+/// The `File` producer's rechunking.
 struct File;
 
 impl File {
-    /// Starts reading the next part of the blob, or `None` at its end.
-    fn read(blob: &Blob, pos: &Cell<f64>, chunk: f64) -> Result<Option<Promise>, JsValue> {
-        let (start, size) = (pos.get(), blob.size());
-        if start >= size {
-            return Ok(None);
-        }
-        // Whole chunks per read, so that every chunk but the last is
-        // `chunk` bytes.
-        let whole = (READ_AHEAD / chunk).floor().max(1.0);
-        let end = (start + chunk * whole).min(size);
-        pos.set(end);
-        Ok(Some(
-            blob.slice_with_f64_and_f64(start, end)?.array_buffer(),
-        ))
-    }
-
-    /// The next chunk of what was read ahead, as an array of its own (a
-    /// copy: a consumer may keep it, or transfer it to a Worker, without
-    /// holding or moving the whole read), or `None` when it is used up.
-    fn next_piece(ahead: &RefCell<Option<(Uint8Array, u32)>>, chunk: f64) -> Option<Uint8Array> {
+    /// The next `chunk` bytes of what was read, as an array of their own
+    /// (a consumer may keep it, or transfer it to a Worker, without holding
+    /// or moving the whole read); fewer only once the blob's stream ended.
+    /// `None` when more must be read first.
+    fn next_piece(producer: &Producer, chunk: f64) -> Option<Uint8Array> {
+        let Producer::File { ahead, drained, .. } = producer else {
+            return None;
+        };
         let mut ahead = ahead.borrow_mut();
         let (bytes, at) = ahead.as_mut()?;
-        let len = bytes.length();
-        if *at >= len {
-            *ahead = None;
+        let (len, start) = (bytes.length(), *at);
+        // A chunk is at most 2^53 bytes by its option; a read at most 4 GiB.
+        let want = chunk.min(f64::from(u32::MAX)) as u32;
+        if len - start < want && !(drained.get() && len > start) {
             return None;
         }
-        // A chunk is at most 2^53 bytes by its option; a read at most 4 GiB.
-        let end = len.min(at.saturating_add(chunk.min(f64::from(u32::MAX)) as u32));
-        let piece = bytes.slice(*at, end);
+        let end = len.min(start.saturating_add(want));
+        let piece = bytes.slice(start, end);
         *at = end;
+        if end == len {
+            *ahead = None;
+        }
         Some(piece)
     }
 }
@@ -282,50 +265,65 @@ impl SourceStage {
                 }
                 Ok(JsValue::UNDEFINED)
             }
-            Producer::File {
-                blob,
-                pos,
-                chunk,
-                ahead,
-                reading,
-            } => {
-                if let Some(piece) = File::next_piece(ahead, *chunk) {
+            Producer::File { chunk, .. } => {
+                if let Some(piece) = File::next_piece(&inner.producer, *chunk) {
                     inner.count_out(u64::from(piece.length()));
                     controller.enqueue_with_chunk(&piece)?;
                     return Ok(JsValue::UNDEFINED);
                 }
-                // The read started when the last one came in, or one now.
-                let read = match reading.borrow_mut().take() {
-                    Some(read) => read,
-                    None => match File::read(blob, pos, *chunk)? {
-                        Some(read) => read,
-                        None => {
-                            inner.close(&controller)?;
-                            return Ok(JsValue::UNDEFINED);
-                        }
-                    },
-                };
                 let inner = Rc::clone(inner);
                 Ok(future_to_promise(async move {
-                    let bytes = Uint8Array::new(&JsFuture::from(read).await?);
                     let Producer::File {
                         blob,
-                        pos,
                         chunk,
+                        reader,
                         ahead,
-                        reading,
+                        drained,
                     } = &inner.producer
                     else {
                         return Ok(JsValue::UNDEFINED);
                     };
-                    // Read the next part while this one is used.
-                    *reading.borrow_mut() = File::read(blob, pos, *chunk)?;
-                    *ahead.borrow_mut() = Some((bytes, 0));
-                    if let Some(piece) = File::next_piece(ahead, *chunk) {
-                        inner.count_out(u64::from(piece.length()));
-                        controller.enqueue_with_chunk(&piece)?;
+                    loop {
+                        if let Some(piece) = File::next_piece(&inner.producer, *chunk) {
+                            inner.count_out(u64::from(piece.length()));
+                            controller.enqueue_with_chunk(&piece)?;
+                            return Ok(JsValue::UNDEFINED);
+                        }
+                        if drained.get() {
+                            inner.close(&controller)?;
+                            return Ok(JsValue::UNDEFINED);
+                        }
+                        let open = reader.borrow().clone();
+                        let stream = match open {
+                            Some(r) => r,
+                            None => {
+                                let r: ReadableStreamDefaultReader =
+                                    blob.stream().get_reader().unchecked_into();
+                                *reader.borrow_mut() = Some(r.clone());
+                                r
+                            }
+                        };
+                        let step = JsFuture::from(stream.read()).await?;
+                        if Reflect::get(&step, &"done".into())?.is_truthy() {
+                            drained.set(true);
+                            continue;
+                        }
+                        let bytes: Uint8Array =
+                            Reflect::get(&step, &"value".into())?.unchecked_into();
+                        let mut held = ahead.borrow_mut();
+                        *held = Some(match held.take() {
+                            // What was left joins the new bytes.
+                            Some((rest, at)) if at < rest.length() => {
+                                let rest = rest.subarray(at, rest.length());
+                                let joined =
+                                    Uint8Array::new_with_length(rest.length() + bytes.length());
+                                joined.set(&rest, 0);
+                                joined.set(&bytes, rest.length());
+                                (joined, 0)
+                            }
+                            _ => (bytes, 0),
+                        });
                     }
-                    Ok(JsValue::UNDEFINED)
                 })
                 .into())
             }
@@ -359,7 +357,8 @@ impl SourceStage {
             .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
         self.inner.release();
-        if let Producer::Fetch { reader, .. } = &self.inner.producer {
+        if let Producer::Fetch { reader, .. } | Producer::File { reader, .. } = &self.inner.producer
+        {
             if let Some(r) = reader.borrow().as_ref() {
                 return r.cancel_with_reason(&reason).into();
             }
