@@ -144,3 +144,78 @@ proptest! {
         prop_assert_eq!(got, records);
     }
 }
+
+// ndjson-parse trusts `canon::is_canonical` as a JSON check for the lines
+// it accepts (it skips serde's parse for them): whatever it accepts,
+// serde_json accepts too; and what `canonical` writes is JSON, written
+// again the same.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn a_line_the_canonical_scan_accepts_is_json(line in "[\\[\\]{}\",:0-9.eE+\\-tnrufals\\\\ /aé]{0,24}") {
+        if pipewright::core::canon::is_canonical(line.as_bytes()) {
+            prop_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&line).is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn what_canonical_writes_stays_as_it_is(line in "[\\[\\]{}\",:0-9.eE+\\- tnrufals\\\\u/aé]{0,24}") {
+        let mut out = Vec::new();
+        if pipewright::core::canon::canonical(line.as_bytes(), &mut out).is_ok() {
+            let mut again = Vec::new();
+            pipewright::core::canon::canonical(&out, &mut again).unwrap();
+            prop_assert_eq!(&again, &out, "{}", line);
+            prop_assert!(serde_json::from_slice::<serde::de::IgnoredAny>(&out).is_ok());
+        }
+    }
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        "\\PC{0,6}|[\\x00-\\x1f\"\\\\]{0,3}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(("[a-c0-9]{0,2}", inner), 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn any_json_comes_out_canonical_and_equal(v in json_value(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v).unwrap().replace('\n', " ") } else { serde_json::to_string(&v).unwrap() };
+        let mut out = Vec::new();
+        pipewright::core::canon::canonical(text.as_bytes(), &mut out).unwrap();
+        // Written once, it stays as it is (the scan may still send a line
+        // with array-index keys the slow way; the result is the same).
+        let mut again = Vec::new();
+        pipewright::core::canon::canonical(&out, &mut again).unwrap();
+        prop_assert_eq!(&again, &out, "{}", text);
+        let back: Value = serde_json::from_slice(&out).unwrap();
+        // Equal as JSON, numbers compared as the doubles JS reads.
+        prop_assert_eq!(as_doubles(&back), as_doubles(&v));
+    }
+}
+
+fn as_doubles(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(as_doubles).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), as_doubles(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
