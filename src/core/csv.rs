@@ -189,59 +189,40 @@ impl CsvToNdjson {
     /// quote and no carriage return but its last byte, so that its fields
     /// are what lies between delimiters, as csv-core would read them.
     /// Returns the bytes it consumed, or `None` to leave the record to
-    /// csv-core (quotes, a line not all here yet, one too long).
-    fn plain_record(&mut self, rest: &[u8]) -> Result<Option<usize>, Error> {
-        let Some(nl) = memchr::memchr(b'\n', rest) else {
-            return Ok(None);
-        };
+    /// csv-core (quotes, escapes, bad UTF-8 or a wrong field count, a line
+    /// not all here yet, one too long).
+    fn plain_record(&mut self, rest: &[u8]) -> Option<usize> {
+        let nl = memchr::memchr(b'\n', rest)?;
         let line = &rest[..nl];
         let body = line.strip_suffix(b"\r").unwrap_or(line);
         if body.len() > self.max_record || memchr::memchr2(b'"', b'\r', body).is_some() {
-            return Ok(None);
+            return None;
         }
         let (Some(keys), Ok(_)) = (&self.keys, std::str::from_utf8(body)) else {
             // Bad UTF-8: csv-core's path names the field and byte.
-            return Ok(None);
+            return None;
         };
         let fields = memchr::memchr_iter(self.delimiter, body).count() + 1;
-        // Nothing to escape anywhere in the line, and the right number of
-        // fields: the NDJSON line is written straight from the input (a
-        // field of valid UTF-8 split at an ASCII delimiter is valid too).
-        if fields == keys.len() && !body.iter().any(|&b| b < 0x20 || b == b'\\') {
-            self.line.clear();
-            for (key, field) in keys.iter().zip(body.split(|&b| b == self.delimiter)) {
-                self.line.extend_from_slice(key);
-                self.line.push(b'"');
-                self.line.extend_from_slice(field);
-                self.line.push(b'"');
-            }
-            if keys.is_empty() {
-                self.line.push(b'{');
-            }
-            self.line.extend_from_slice(b"}\n");
-            self.written = 0;
-            self.in_record = false;
-        } else {
-            // csv-core's record buffers, filled as it would fill them.
-            if self.fields.len() < body.len() {
-                self.fields.resize(body.len(), 0);
-            }
-            let (mut nout, mut nend) = (0, 0);
-            for field in body.split(|&b| b == self.delimiter) {
-                self.fields[nout..nout + field.len()].copy_from_slice(field);
-                nout += field.len();
-                if nend == self.ends.len() {
-                    self.ends.resize(nend * 2, 0);
-                }
-                self.ends[nend] = nout;
-                nend += 1;
-            }
-            (self.nout, self.nend) = (nout, nend);
-            self.record()?;
+        // Anything to escape, or a field count that is an error: csv-core's
+        // path, which says what is wrong.
+        if fields != keys.len() || body.iter().any(|&b| b < 0x20 || b == b'\\') {
+            return None;
         }
+        // The NDJSON line straight from the input (a field of valid UTF-8
+        // split at an ASCII delimiter is valid too).
+        self.line.clear();
+        for (key, field) in keys.iter().zip(body.split(|&b| b == self.delimiter)) {
+            self.line.extend_from_slice(key);
+            self.line.push(b'"');
+            self.line.extend_from_slice(field);
+            self.line.push(b'"');
+        }
+        self.line.extend_from_slice(b"}\n");
+        self.written = 0;
+        self.in_record = false;
         self.reader.set_line(self.reader.line() + 1);
         self.offset += nl as u64 + 1;
-        Ok(Some(nl + 1))
+        Some(nl + 1)
     }
 
     /// Moves the pending line out; false when the output filled first.
@@ -310,7 +291,7 @@ impl CsvToNdjson {
                 self.record_line = self.reader.line();
                 self.record_offset = self.offset;
                 if self.replay == self.replay_len && self.keys.is_some() {
-                    if let Some(n) = self.plain_record(&input[*i..])? {
+                    if let Some(n) = self.plain_record(&input[*i..]) {
                         *i += n;
                         continue;
                     }

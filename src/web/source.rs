@@ -121,6 +121,15 @@ impl Inner {
     }
 }
 
+/// The next value a stream reader gives, or `None` at its end.
+async fn read_next(reader: &ReadableStreamDefaultReader) -> Result<Option<JsValue>, JsValue> {
+    let step = JsFuture::from(reader.read()).await?;
+    if Reflect::get(&step, &"done".into())?.is_truthy() {
+        return Ok(None);
+    }
+    Reflect::get(&step, &"value".into()).map(Some)
+}
+
 /// The `File` producer's rechunking.
 struct File;
 
@@ -303,13 +312,11 @@ impl SourceStage {
                                 r
                             }
                         };
-                        let step = JsFuture::from(stream.read()).await?;
-                        if Reflect::get(&step, &"done".into())?.is_truthy() {
+                        let Some(value) = read_next(&stream).await? else {
                             drained.set(true);
                             continue;
-                        }
-                        let bytes: Uint8Array =
-                            Reflect::get(&step, &"value".into())?.unchecked_into();
+                        };
+                        let bytes: Uint8Array = value.unchecked_into();
                         let mut held = ahead.borrow_mut();
                         *held = Some(match held.take() {
                             // What was left joins the new bytes.
@@ -333,14 +340,12 @@ impl SourceStage {
                 };
                 let inner = Rc::clone(inner);
                 Ok(future_to_promise(async move {
-                    let step = JsFuture::from(reader.read()).await?;
-                    if Reflect::get(&step, &"done".into())?.is_truthy() {
-                        inner.close(&controller)?;
-                    } else {
-                        let value = Reflect::get(&step, &"value".into())?;
+                    if let Some(value) = read_next(&reader).await? {
                         let len = value.dyn_ref::<Uint8Array>().map_or(0, Uint8Array::length);
                         inner.count_out(u64::from(len));
                         controller.enqueue_with_chunk(&value)?;
+                    } else {
+                        inner.close(&controller)?;
                     }
                     Ok(JsValue::UNDEFINED)
                 })

@@ -250,14 +250,18 @@ impl TransformStage {
         if let Some(batch) = batch {
             // Records from the Rust stage before, as NDJSON bytes: each
             // line is what JSON.stringify would have made of the object.
-            let input = batch.to_vec();
-            let records = input.iter().filter(|&&b| b == b'\n').count() as u64;
+            let mut scratch = self.scratch.borrow_mut();
+            scratch.resize(batch.length() as usize, 0);
+            batch.copy_to(&mut scratch);
+            let records = memchr::memchr_iter(b'\n', &scratch).count() as u64;
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += records.saturating_sub(1);
             c.batches_in += 1;
-            c.bytes_in += input.len() as u64;
+            c.bytes_in += scratch.len() as u64;
             drop(c);
-            return self.push(&input, &controller).map(|()| JsValue::UNDEFINED);
+            return self
+                .push(&scratch, &controller)
+                .map(|()| JsValue::UNDEFINED);
         }
         if matches!(
             self.handle.info.input,
