@@ -40,11 +40,31 @@ pub fn canonical(line: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `line` is exactly its own canonical form (slow; for checks).
+pub fn is_form(line: &[u8]) -> bool {
+    let mut out = Vec::new();
+    canonical(line, &mut out).is_ok() && out == line
+}
+
 /// Whether `line` is already exactly what `JSON.stringify(JSON.parse(line))`
 /// gives. False when in doubt: the slow path is always right.
 pub fn is_canonical(line: &[u8]) -> bool {
     let mut scan = Scan { s: line, i: 0 };
     scan.value(0) && scan.i == line.len()
+}
+
+/// The members of `line` when it is one object in canonical form: each
+/// key's escaped contents and each value's JSON text, in order (a
+/// canonical object has each key once). `None` for anything else, which
+/// the caller reads the slow way.
+pub fn members(line: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let mut scan = Scan { s: line, i: 0 };
+    if scan.peek() != Some(b'{') {
+        return None;
+    }
+    let mut found = Vec::new();
+    let whole = scan.members(0, |k, v| found.push((k, v))) && scan.i == line.len();
+    whole.then_some(found)
 }
 
 /// Deeper nesting takes the slow path (serde_json's own limit, 128, then
@@ -90,10 +110,17 @@ impl<'a> Scan<'a> {
     }
 
     fn object(&mut self, depth: usize) -> bool {
+        self.members(depth, |_, _| ())
+    }
+
+    /// An object in canonical form, handing each member's key (its escaped
+    /// contents) and value (its JSON text) to `each`.
+    fn members(&mut self, depth: usize, mut each: impl FnMut(&'a [u8], &'a [u8])) -> bool {
         self.i += 1;
         if self.eat(b"}") {
             return true;
         }
+        let all: &'a [u8] = self.s;
         let mut keys: [&'a [u8]; MAX_KEYS] = [&[]; MAX_KEYS];
         let mut n = 0;
         loop {
@@ -105,9 +132,14 @@ impl<'a> Scan<'a> {
             }
             keys[n] = key;
             n += 1;
-            if !self.eat(b":") || !self.value(depth + 1) {
+            if !self.eat(b":") {
                 return false;
             }
+            let start = self.i;
+            if !self.value(depth + 1) {
+                return false;
+            }
+            each(key, &all[start..self.i]);
             if self.eat(b"}") {
                 return true;
             }
@@ -146,9 +178,7 @@ impl<'a> Scan<'a> {
         loop {
             let rest = &self.s[self.i..];
             // Plain bytes up to the next quote, backslash or control byte.
-            let plain = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            let plain = special(rest)?;
             self.i += plain;
             match self.s[self.i] {
                 b'"' => {
@@ -210,6 +240,34 @@ impl<'a> Scan<'a> {
         };
         f.is_finite() && ryu_js::Buffer::new().format_finite(f).as_bytes() == token
     }
+}
+
+/// Where the first byte a JSON string cannot hold as itself is (a quote,
+/// a backslash, a control byte): eight bytes at a time, as strings are
+/// most of a record's bytes.
+fn special(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    for word in s.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // A byte's high bit is set here where it is zero (a quote or a
+        // backslash after the xor) or below 0x20; a false hit can only
+        // follow a true one (a borrow from a lower byte), so the lowest
+        // set bit is the first special byte.
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let hits = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    s[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|k| at + k)
 }
 
 /// A key JS orders first: a canonical array index, 0 ..= 2³² − 2.
@@ -462,10 +520,7 @@ impl Parse<'_> {
                 }
                 Some(_) => {
                     // Raw UTF-8 (a stage checked it) up to the next special.
-                    let run = s[j..]
-                        .iter()
-                        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                        .unwrap_or(s.len() - j);
+                    let run = special(&s[j..]).unwrap_or(s.len() - j);
                     out.extend_from_slice(&s[j..j + run]);
                     j += run;
                 }
@@ -528,6 +583,30 @@ mod tests {
         let mut out = Vec::new();
         canonical(s.as_bytes(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_word_scan_finds_the_first_special_byte_as_a_byte_loop_does() {
+        let naive = |s: &[u8]| s.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        // Every byte value at every place of a 19-byte run of each filler
+        // (ASCII, high bytes, bytes just above the specials), and a second
+        // special after the first: the first is what counts.
+        for fill in [b'a', 0xe9, 0x80, 0xff, 0x20, 0x21, 0x23, 0x5d] {
+            for at in 0..19 {
+                for b in 0..=255u8 {
+                    let mut s = vec![fill; 19];
+                    s[at] = b;
+                    assert_eq!(special(&s), naive(&s), "fill {fill:#x}, {b:#x} at {at}");
+                    s[(at + 3) % 19] = b'"';
+                    assert_eq!(
+                        special(&s),
+                        naive(&s),
+                        "fill {fill:#x}, {b:#x} at {at}, quote"
+                    );
+                }
+            }
+        }
+        assert_eq!(special(b""), None);
     }
 
     #[test]

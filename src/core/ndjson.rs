@@ -13,7 +13,10 @@ use crate::core::transform::copy_through;
 use crate::core::{Error, Progress, Shape, Transform};
 
 /// Checks that a record is UTF-8 JSON and passes it on as it is.
-pub struct NdjsonCheck;
+pub struct NdjsonCheck {
+    /// The last line was in `JSON.stringify`'s form.
+    canonical: bool,
+}
 
 impl RecordFn for NdjsonCheck {
     fn kind(&self) -> &'static str {
@@ -27,18 +30,28 @@ impl RecordFn for NdjsonCheck {
         // A line already in JSON.stringify's form is JSON (the scan is a
         // strict reader of that form); serde_json checks the others and
         // says what is wrong.
-        if !canon::is_canonical(record) {
+        self.canonical = canon::is_canonical(record);
+        if !self.canonical {
             serde_json::from_slice::<IgnoredAny>(record)
                 .map_err(|e| RecordError::Invalid(e.to_string()))?;
         }
         out.extend_from_slice(record);
         Ok(true)
     }
+
+    fn canonical(&self, _input: bool) -> bool {
+        self.canonical
+    }
 }
 
 /// `ndjson-parse` with its line limit and tolerance.
-pub fn ndjson_parse(max_line: u64, max_errors: u64) -> PerRecord<NdjsonCheck> {
-    PerRecord::new(NdjsonCheck, Shape::Records, max_line, max_errors)
+pub fn ndjson_parse(max_line: u64, max_errors: u64) -> PerRecord {
+    PerRecord::new(
+        NdjsonCheck { canonical: false },
+        Shape::Records,
+        max_line,
+        max_errors,
+    )
 }
 
 /// Passes framed bytes on: `ndjson-stringify` (the glue serialises each JS

@@ -29,6 +29,13 @@ pub trait RecordFn {
     fn satisfied(&self) -> bool {
         false
     }
+
+    /// Whether the record just mapped was written in `JSON.stringify`'s
+    /// form, given whether its `input` was (a stage that passes records on
+    /// unchanged says `input`).
+    fn canonical(&self, _input: bool) -> bool {
+        false
+    }
 }
 
 /// Why a record was refused.
@@ -40,8 +47,11 @@ pub enum RecordError {
     Invalid(String),
 }
 
-pub struct PerRecord<F> {
-    f: F,
+/// One copy of this code serves every record stage (`f` is a trait
+/// object: a call per record costs less than the wasm a copy per stage
+/// would).
+pub struct PerRecord {
+    f: Box<dyn RecordFn>,
     /// `Records`: one output chunk per record. `Bytes`: lines, each with its
     /// newline, coalesced per input chunk.
     shape: Shape,
@@ -59,15 +69,19 @@ pub struct PerRecord<F> {
     examples: Vec<(u64, String)>,
     finished: bool,
     deferred: Deferred,
+    /// Input records are in `JSON.stringify`'s form ([`Transform::canonical_input`]).
+    canonical_in: bool,
+    /// The record being written is in that form.
+    canonical_out: bool,
 }
 
 /// How many bad records the metrics list.
 const EXAMPLES: usize = 10;
 
-impl<F: RecordFn> PerRecord<F> {
-    pub fn new(f: F, shape: Shape, max_line: u64, max_errors: u64) -> Self {
+impl PerRecord {
+    pub fn new(f: impl RecordFn + 'static, shape: Shape, max_line: u64, max_errors: u64) -> Self {
         PerRecord {
-            f,
+            f: Box::new(f),
             shape,
             max_line,
             max_errors,
@@ -82,27 +96,35 @@ impl<F: RecordFn> PerRecord<F> {
             examples: Vec::new(),
             finished: false,
             deferred: Deferred::default(),
+            canonical_in: false,
+            canonical_out: false,
         }
     }
 
-    /// A whole line has been gathered: map it, skip it, or refuse it.
+    /// The gathered line is whole: map it, skip it, or refuse it.
     fn close_line(&mut self) -> Result<(), Error> {
-        if self.line.last() == Some(&b'\r') {
-            self.line.pop();
-        }
+        let gathered = std::mem::take(&mut self.line);
+        let result = self.close(&gathered);
+        self.line = gathered;
+        self.line.clear();
+        result
+    }
+
+    /// A whole line (its newline gone): map it, skip it, or refuse it.
+    fn close(&mut self, text: &[u8]) -> Result<(), Error> {
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
         let (line, start) = (self.line_no, self.line_start);
         self.line_no += 1;
         self.line_start = self.offset;
-        if self.line.iter().all(u8::is_ascii_whitespace) {
-            self.line.clear();
+        if text.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
         self.out.clear();
-        let result = self.f.map(&self.line, &mut self.out);
-        self.line.clear();
+        let result = self.f.map(text, &mut self.out);
         match result {
             Ok(emit) => {
                 if emit {
+                    self.canonical_out = self.f.canonical(self.canonical_in);
                     if self.shape == Shape::Bytes {
                         self.out.push(b'\n');
                     }
@@ -158,8 +180,9 @@ impl<F: RecordFn> PerRecord<F> {
         }
     }
 
-    fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if (self.line.len() + bytes.len()) as u64 > self.max_line {
+    /// The line so far, with `more` bytes, is within `maxLine`.
+    fn check_length(&self, more: usize) -> Result<(), Error> {
+        if (self.line.len() + more) as u64 > self.max_line {
             return Err(Error::LineTooLong {
                 stage: self.f.kind(),
                 line: self.line_no,
@@ -167,6 +190,11 @@ impl<F: RecordFn> PerRecord<F> {
                 max: self.max_line,
             });
         }
+        Ok(())
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.check_length(bytes.len())?;
         self.line.extend_from_slice(bytes);
         Ok(())
     }
@@ -205,6 +233,14 @@ impl<F: RecordFn> PerRecord<F> {
                 return Ok(Status::NeedInput);
             }
             match memchr::memchr(b'\n', &input[*i..]) {
+                Some(k) if self.line.is_empty() => {
+                    // The whole line is in this input: map it where it is.
+                    self.check_length(k)?;
+                    let line = &input[*i..*i + k];
+                    *i += k + 1;
+                    self.offset += k as u64 + 1;
+                    self.close(line)?;
+                }
                 Some(k) => {
                     self.append(&input[*i..*i + k])?;
                     *i += k + 1;
@@ -221,7 +257,7 @@ impl<F: RecordFn> PerRecord<F> {
     }
 }
 
-impl<F: RecordFn> Transform for PerRecord<F> {
+impl Transform for PerRecord {
     fn kind(&self) -> &'static str {
         self.f.kind()
     }
@@ -256,6 +292,14 @@ impl<F: RecordFn> Transform for PerRecord<F> {
 
     fn rejected(&self) -> u64 {
         self.rejected
+    }
+
+    fn canonical_input(&mut self) {
+        self.canonical_in = true;
+    }
+
+    fn record_canonical(&self) -> bool {
+        self.shape == Shape::Records && self.canonical_out
     }
 
     fn details(&self) -> Option<serde_json::Value> {

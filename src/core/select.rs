@@ -71,6 +71,10 @@ impl RecordFn for Filter {
         }
         Ok(false)
     }
+
+    fn canonical(&self, input: bool) -> bool {
+        input
+    }
 }
 
 /// `filter` over lines (bytes) or `filter-records` over records.
@@ -85,7 +89,7 @@ pub fn filter(
     regex: bool,
     invert: bool,
     max_line: u64,
-) -> Result<PerRecord<Filter>, Error> {
+) -> Result<PerRecord, Error> {
     Ok(PerRecord::new(
         Filter::new(kind, pattern, regex, invert)?,
         shape,
@@ -107,15 +111,47 @@ fn object(record: &[u8]) -> Result<Map<String, Value>, RecordError> {
 
 /// A record's members as slices of it, in order (a key given twice is
 /// there twice: [`Members::get`] finds the last, as a parsed object keeps
-/// it). Nothing is allocated but the list and keys with escapes: the
-/// per-record stages read a field or two of records they mostly pass on.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// it): each key, and each value's JSON text. Nothing is allocated but the
+/// list and keys with escapes: the per-record stages read a field or two
+/// of records they mostly pass on.
+struct Members<'a> {
+    fields: Vec<(Cow<'a, str>, &'a str)>,
+    /// The record is in `JSON.stringify`'s form (so is each value).
+    canonical: bool,
+}
 
 impl<'a> Members<'a> {
     /// # Errors
     ///
     /// Not JSON, or not an object: the same reasons [`object`] gives.
     fn of(record: &'a [u8]) -> Result<Self, RecordError> {
+        // Records from JS or another Rust stage are in canonical form: one
+        // strict scan reads them (it checks no UTF-8, so that is done here).
+        if let (Some(found), Ok(whole)) = (canon::members(record), std::str::from_utf8(record)) {
+            // Each slice's place in the record, as text.
+            let text = |b: &'a [u8]| {
+                let at = b.as_ptr() as usize - record.as_ptr() as usize;
+                whole.get(at..at + b.len())
+            };
+            let fields: Option<Vec<_>> = found
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = text(k)?;
+                    let key = if key.contains('\\') {
+                        Cow::Owned(serde_json::from_str::<String>(&format!("\"{key}\"")).ok()?)
+                    } else {
+                        Cow::Borrowed(key)
+                    };
+                    Some((key, text(v)?))
+                })
+                .collect();
+            if let Some(fields) = fields {
+                return Ok(Members {
+                    fields,
+                    canonical: true,
+                });
+            }
+        }
         serde_json::from_slice::<Members<'a>>(record).or_else(|_| {
             // The reason, worded as for a parsed record.
             object(record)?;
@@ -123,20 +159,23 @@ impl<'a> Members<'a> {
         })
     }
 
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
     }
 }
 
 /// A field's value, parsed (an error's wording, a number to hash).
-fn parsed(raw: &RawValue) -> Value {
-    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+fn parsed(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or(Value::Null)
 }
 
 /// A field's value as a string, borrowed from the record when it has no
 /// escapes; `None` for any other JSON type.
-fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let json = raw.get();
+fn text(json: &str) -> Option<Cow<'_, str>> {
     let inner = json.strip_prefix('"')?.strip_suffix('"')?;
     if inner.contains('\\') {
         return serde_json::from_str::<String>(json).ok().map(Cow::Owned);
@@ -156,11 +195,14 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
                 self,
                 mut map: M,
             ) -> Result<Members<'a>, M::Error> {
-                let mut members = Vec::new();
+                let mut fields = Vec::new();
                 while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-                    members.push((k, map.next_value::<&'de RawValue>()?));
+                    fields.push((k, map.next_value::<&'de RawValue>()?.get()));
                 }
-                Ok(Members(members))
+                Ok(Members {
+                    fields,
+                    canonical: false,
+                })
             }
         }
         d.deserialize_map(Visit(std::marker::PhantomData))
@@ -216,6 +258,8 @@ pub struct HashField {
     field: String,
     salt: String,
     iterations: u64,
+    /// The last record was written in `JSON.stringify`'s form.
+    canonical: bool,
 }
 
 impl RecordFn for HashField {
@@ -247,8 +291,8 @@ impl RecordFn for HashField {
         let hashed = hash_value(&self.salt, &value, self.iterations);
         // As a parsed object writes itself: keys sorted, each once with its
         // last value; values in JSON.stringify's form (core::canon).
-        let mut sorted: Vec<(usize, &(Cow<'_, str>, &RawValue))> =
-            obj.0.iter().enumerate().collect();
+        let mut sorted: Vec<(usize, &(Cow<'_, str>, &str))> =
+            obj.fields.iter().enumerate().collect();
         sorted.sort_unstable_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(i.cmp(j)));
         out.push(b'{');
         let mut first = true;
@@ -268,25 +312,30 @@ impl RecordFn for HashField {
                 out.push(b'"');
                 out.extend_from_slice(hashed.as_bytes());
                 out.push(b'"');
+            } else if obj.canonical {
+                out.extend_from_slice(raw.as_bytes());
             } else {
-                canon::canonical(raw.get().as_bytes(), out).map_err(RecordError::Invalid)?;
+                canon::canonical(raw.as_bytes(), out).map_err(RecordError::Invalid)?;
             }
         }
         out.push(b'}');
+        // A canonical record has no index keys (JS would put them first)
+        // and no key twice, so its sorted copy is canonical too.
+        self.canonical = obj.canonical;
         Ok(true)
+    }
+
+    fn canonical(&self, _input: bool) -> bool {
+        self.canonical
     }
 }
 
-pub fn hash_field(
-    field: &str,
-    salt: &str,
-    iterations: u64,
-    max_errors: u64,
-) -> PerRecord<HashField> {
+pub fn hash_field(field: &str, salt: &str, iterations: u64, max_errors: u64) -> PerRecord {
     let f = HashField {
         field: field.to_string(),
         salt: salt.to_string(),
         iterations: iterations.max(1),
+        canonical: false,
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }
@@ -296,6 +345,8 @@ pub struct Validate {
     email_field: String,
     min_length_field: String,
     min_length: u64,
+    /// The last record passed was in `JSON.stringify`'s form.
+    canonical: bool,
 }
 
 /// A plausible address: one '@', something before it, a dot after it, no
@@ -318,7 +369,7 @@ impl Validate {
         for field in &self.required {
             match obj.get(field) {
                 None => return Err(format!("`{field}` is missing")),
-                Some(raw) if raw.get() == "null" => return Err(format!("`{field}` is missing")),
+                Some("null") => return Err(format!("`{field}` is missing")),
                 Some(raw) if text(raw).is_some_and(|s| s.trim().is_empty()) => {
                     return Err(format!("`{field}` is empty"))
                 }
@@ -360,7 +411,12 @@ impl RecordFn for Validate {
         let obj = Members::of(record)?;
         self.check(&obj).map_err(RecordError::Invalid)?;
         out.extend_from_slice(record);
+        self.canonical = obj.canonical;
         Ok(true)
+    }
+
+    fn canonical(&self, _input: bool) -> bool {
+        self.canonical
     }
 }
 
@@ -370,7 +426,7 @@ pub fn validate(
     min_length_field: &str,
     min_length: u64,
     max_errors: u64,
-) -> PerRecord<Validate> {
+) -> PerRecord {
     let required = required
         .split(',')
         .map(str::trim)
@@ -382,6 +438,7 @@ pub fn validate(
         email_field: email_field.to_string(),
         min_length_field: min_length_field.to_string(),
         min_length,
+        canonical: false,
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }

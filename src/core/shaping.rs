@@ -149,9 +149,13 @@ impl crate::core::records::RecordFn for TakeRecords {
     fn satisfied(&self) -> bool {
         self.left == 0
     }
+
+    fn canonical(&self, input: bool) -> bool {
+        input
+    }
 }
 
-pub fn head_records(count: u64) -> crate::core::records::PerRecord<TakeRecords> {
+pub fn head_records(count: u64) -> crate::core::records::PerRecord {
     crate::core::records::PerRecord::new(TakeRecords { left: count }, Shape::Records, 1 << 30, 0)
 }
 

@@ -131,6 +131,16 @@ pub trait Transform {
     fn details(&self) -> Option<serde_json::Value> {
         None
     }
+
+    /// Every record from now on arrives in `JSON.stringify`'s form (see
+    /// [`crate::core::canon`]): the web layer says so of records it feeds.
+    fn canonical_input(&mut self) {}
+
+    /// The record just ended is in `JSON.stringify`'s form: it may join a
+    /// batch for the next Rust stage without being put in that form again.
+    fn record_canonical(&self) -> bool {
+        false
+    }
 }
 
 /// An error found after good output was written in the same call, held back
@@ -194,6 +204,8 @@ pub enum Piece<'a> {
     Bytes(&'a [u8]),
     /// One whole record.
     Record(&'a [u8]),
+    /// One whole record known to be in `JSON.stringify`'s form already.
+    Canonical(&'a [u8]),
 }
 
 /// Whether a transform wants more input after a [`Driver::push`].
@@ -278,6 +290,11 @@ impl Driver {
     /// The transform's [`Transform::result`].
     pub fn result(&self) -> Option<String> {
         self.transform.result()
+    }
+
+    /// The transform's [`Transform::canonical_input`].
+    pub fn canonical_input(&mut self) {
+        self.transform.canonical_input();
     }
 
     /// The in-place path of [`Transform::map_in_place`].
@@ -372,7 +389,13 @@ impl Driver {
     }
 
     fn emit_record(&mut self, emit: &mut dyn FnMut(Piece<'_>)) {
-        emit(Piece::Record(&self.out[..self.filled]));
+        let record = &self.out[..self.filled];
+        if self.transform.record_canonical() {
+            debug_assert!(crate::core::canon::is_form(record), "{}", self.kind());
+            emit(Piece::Canonical(record));
+        } else {
+            emit(Piece::Record(record));
+        }
         self.filled = 0;
     }
 

@@ -247,7 +247,7 @@ impl WorkerStage {
         let output = self.output;
         let mut bytes_out = 0;
         let result = run(driver, &mut |p: Piece<'_>| {
-            let (Piece::Bytes(b) | Piece::Record(b)) = p;
+            let (Piece::Bytes(b) | Piece::Record(b) | Piece::Canonical(b)) = p;
             if let Some(buffer) = reuse.take_if(|r| r.length() as usize == b.len()) {
                 buffer.copy_from(b);
                 bytes_out += b.len();

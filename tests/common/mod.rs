@@ -55,7 +55,7 @@ pub fn run(kind: &str, options: &Value, chunks: &[&[u8]], step: usize) -> Outcom
     };
     let mut emit = |p: Piece<'_>| match p {
         Piece::Bytes(b) => out.bytes.extend_from_slice(b),
-        Piece::Record(r) => out.records.push(r.to_vec()),
+        Piece::Record(r) | Piece::Canonical(r) => out.records.push(r.to_vec()),
     };
     let mut result = Ok(());
     for c in chunks {
