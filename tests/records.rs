@@ -33,6 +33,47 @@ fn filter_keeps_matching_lines_by_substring_or_regex() {
 }
 
 #[test]
+fn filter_regexes_read_as_javascript_reads_them_without_the_u_flag() {
+    let input = "café 1\nnaïve\nfaçade 2\n".as_bytes();
+    // \w, \d, \b are ASCII, as in a JS RegExp without `u`.
+    let out = same_every_way(
+        "filter",
+        json!({ "pattern": r"^\w+$", "mode": "regex" }),
+        input,
+    );
+    assert_eq!(out.bytes, b"");
+    let out = same_every_way(
+        "filter",
+        json!({ "pattern": r"\d$", "mode": "regex" }),
+        input,
+    );
+    assert_eq!(out.bytes, "café 1\nfaçade 2\n".as_bytes());
+    // A line that is not UTF-8 is matched with U+FFFD for its bad bytes,
+    // and passed on as it came.
+    let input = b"ok \xff here\nplain\n";
+    let out = same_every_way(
+        "filter",
+        json!({ "pattern": "ok . here", "mode": "regex" }),
+        input,
+    );
+    assert_eq!(out.bytes, b"ok \xff here\n");
+    // Unicode classes are refused when the stage is made, by name.
+    let mut given = Map::new();
+    given.insert("pattern".into(), json!(r"\p{L}"));
+    given.insert("mode".into(), json!("regex"));
+    let (info, o) = catalog::resolve(Role::Transform, "filter", &given).unwrap();
+    let e = info
+        .build_transform(&o, &mut common::fixed_random)
+        .err()
+        .expect("\\p refused");
+    assert!(
+        e.to_string()
+            .starts_with("filter: option `pattern` is not a valid regex"),
+        "{e}"
+    );
+}
+
+#[test]
 fn filter_records_works_on_the_records_json() {
     let input = b"{\"city\":\"Oslo\"}\n{\"city\":\"Lima\"}\n";
     let out = same_every_way("filter-records", json!({ "pattern": "Lima" }), input);

@@ -314,6 +314,15 @@ fn bad_options_throw_type_or_range_errors_naming_stage_option_and_range() {
         throws(|| create_transform("uppercase", opts(r#"{"highWaterMark":0}"#)).map(Into::into));
     assert_eq!(error_name(&e), "RangeError");
     assert!(error_message(&e).contains("`highWaterMark` must be an integer from 1 to 65536"));
+    // A number JSON cannot hold is named as JS prints it.
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"level".into(), &JsValue::from_f64(f64::NEG_INFINITY)).unwrap();
+    let e = throws(move || create_transform("gzip", o.into()).map(Into::into));
+    assert_eq!(error_name(&e), "RangeError");
+    assert_eq!(
+        error_message(&e),
+        "gzip: option `level` must be a finite number, got -Infinity"
+    );
     let e = throws(|| create_sink("count", opts(r#"{"bogus":1}"#)).map(Into::into));
     assert_eq!(error_name(&e), "TypeError");
     assert!(error_message(&e).contains("`bogus` is not an option"));

@@ -184,10 +184,12 @@ impl ParamSpec {
         } else {
             "a number"
         };
+        // Bounds as JS prints numbers (ryu-js, which canon uses anyway).
+        let n = |x: f64| ryu_js::Buffer::new().format(x).to_string();
         match (self.min, self.max) {
-            (Some(lo), Some(hi)) => format!("{kind} from {lo} to {hi}"),
-            (Some(lo), None) => format!("{kind} of at least {lo}"),
-            (None, Some(hi)) => format!("{kind} of at most {hi}"),
+            (Some(lo), Some(hi)) => format!("{kind} from {} to {}", n(lo), n(hi)),
+            (Some(lo), None) => format!("{kind} of at least {}", n(lo)),
+            (None, Some(hi)) => format!("{kind} of at most {}", n(hi)),
             (None, None) => kind.to_string(),
         }
     }

@@ -207,7 +207,7 @@ pub fn compress_block(stage: &'static str, level: u32, job: &Job) -> Result<Bloc
     }
     Ok(Block {
         deflate: out,
-        crc: crc32fast::hash(data),
+        crc: zlib_rs::crc32::crc32(0, data),
         len: data.len() as u64,
     })
 }
@@ -217,7 +217,7 @@ pub fn compress_block(stage: &'static str, level: u32, job: &Job) -> Result<Bloc
 #[derive(Default)]
 pub struct Framer {
     started: bool,
-    crc: crc32fast::Hasher,
+    crc: u32,
     len: u64,
 }
 
@@ -228,9 +228,7 @@ impl Framer {
             self.started = true;
             out.extend_from_slice(&HEADER);
         }
-        self.crc.combine(&crc32fast::Hasher::new_with_initial_len(
-            block.crc, block.len,
-        ));
+        self.crc = zlib_rs::crc32::crc32_combine(self.crc, block.crc, block.len);
         self.len += block.len;
         out.extend_from_slice(&block.deflate);
     }
@@ -241,7 +239,7 @@ impl Framer {
             self.started = true;
             out.extend_from_slice(&HEADER);
         }
-        out.extend_from_slice(&self.crc.clone().finalize().to_le_bytes());
+        out.extend_from_slice(&self.crc.to_le_bytes());
         // ISIZE is the length modulo 2^32 (RFC 1952).
         out.extend_from_slice(&((self.len & 0xffff_ffff) as u32).to_le_bytes());
     }

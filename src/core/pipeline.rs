@@ -157,7 +157,7 @@ impl PipelineSpec {
                         prev.0.kind(),
                         prev.1
                     )
-                    .to_lowercase(),
+                    .to_ascii_lowercase(),
                     OptionProblem::Type,
                 ));
             }

@@ -4,7 +4,7 @@
 //! records that meet simple rules and counts, lists and drops the rest;
 //! `json-pointer` picks one value out of each record.
 
-use regex::bytes::Regex;
+use regex_lite::Regex;
 use std::borrow::Cow;
 
 use serde_json::value::RawValue;
@@ -63,7 +63,9 @@ impl RecordFn for Filter {
     fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
         let hit = match &self.matcher {
             Matcher::Substring(s) => memchr::memmem::find(record, s).is_some(),
-            Matcher::Regex(r) => r.is_match(record),
+            // regex-lite reads text: a line with bytes that are not UTF-8
+            // is matched with U+FFFD in their place.
+            Matcher::Regex(r) => r.is_match(&String::from_utf8_lossy(record)),
         };
         if hit != self.invert {
             out.extend_from_slice(record);
@@ -500,7 +502,7 @@ const FILTER_PARAMS: &[ParamSpec] = &[
         "mode",
         "substring",
         &["substring", "regex"],
-        "A plain substring, or a regex.",
+        "A plain substring, or a regex (Rust's regex syntax; \\w, \\d, \\s and \\b are ASCII, as in a JS RegExp without the u flag).",
     ),
     ParamSpec::boolean("invert", false, "Keep what does not match instead."),
     ParamSpec::int(

@@ -115,7 +115,10 @@ impl Users {
         let id = self.next + 1;
         let (first, last) = (self.pick(FIRST), self.pick(LAST));
         let name = format!("{first} {last}");
-        let local: String = format!("{first}.{last}").to_lowercase().replace(' ', "");
+        // The names are ASCII: no Unicode case table in the wasm for this.
+        let local: String = format!("{first}.{last}")
+            .to_ascii_lowercase()
+            .replace(' ', "");
         let email = format!("{local}{}@{}", self.rng.below(100), self.pick(DOMAINS));
         let company = self.pick(COMPANIES);
         let len = 8 + self.rng.below(9) as usize;

@@ -48,7 +48,11 @@ fn json_value(kind: &str, key: &str, v: &JsValue) -> Result<Value, Error> {
             bad(
                 kind,
                 key.to_string(),
-                format!("must be a finite number, got {n}"),
+                // As JS prints them: NaN, Infinity, -Infinity.
+                format!(
+                    "must be a finite number, got {}",
+                    ryu_js::Buffer::new().format(n)
+                ),
                 OptionProblem::Range,
             )
         });
