@@ -322,11 +322,15 @@ impl Value {
             Value::Object(members) => {
                 // Array indices first, ascending (each key is there once);
                 // the rest keep their places.
-                let mut indices: Vec<(u32, &(Vec<u8>, Value))> = members
-                    .iter()
-                    .filter_map(|m| index_of(&m.0).map(|n| (n, m)))
-                    .collect();
-                indices.sort_unstable_by_key(|(n, _)| *n);
+                // Each put in its place as it comes: a record has few, and
+                // this needs no sort code of its own in the wasm.
+                let mut indices: Vec<(u32, &(Vec<u8>, Value))> = Vec::new();
+                for m in members {
+                    if let Some(n) = index_of(&m.0) {
+                        let at = indices.partition_point(|(i, _)| *i < n);
+                        indices.insert(at, (n, m));
+                    }
+                }
                 let rest = members.iter().filter(|(k, _)| index_of(k).is_none());
                 let order = indices.into_iter().map(|(_, m)| m).chain(rest);
                 out.push(b'{');

@@ -303,21 +303,20 @@ impl Options {
             };
             param.check(kind, value)?;
         }
-        let values = params
-            .iter()
-            .map(|p| {
-                let value = match given.get(p.name) {
-                    // A whole number given as `1000.0` reads as the integer
-                    // it is, so a typed `u64` field takes it.
-                    Some(v) if p.ty == ParamType::Integer => v
-                        .as_f64()
-                        .map_or_else(|| v.clone(), |n| Value::from(n as u64)),
-                    Some(v) => v.clone(),
-                    None => p.default.to_value(),
-                };
-                (p.name, (p.group, value))
-            })
-            .collect();
+        // Inserted one by one (see to_json).
+        let mut values = BTreeMap::new();
+        for p in params {
+            let value = match given.get(p.name) {
+                // A whole number given as `1000.0` reads as the integer it
+                // is, so a typed `u64` field takes it.
+                Some(v) if p.ty == ParamType::Integer => v
+                    .as_f64()
+                    .map_or_else(|| v.clone(), |n| Value::from(n as u64)),
+                Some(v) => v.clone(),
+                None => p.default.to_value(),
+            };
+            values.insert(p.name, (p.group, value));
+        }
         Ok(Options { kind, values })
     }
 
@@ -369,12 +368,14 @@ impl Options {
     /// The options as JSON, for reports and for a Worker, which resolves
     /// them again: only those of `groups`.
     pub fn to_json(&self, groups: &[Group]) -> Value {
-        Value::Object(
-            self.values
-                .iter()
-                .filter(|(_, (g, _))| groups.contains(g))
-                .map(|(k, (_, v))| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        // Inserted one by one: a collect() into a map sorts first, and
+        // that sort is one more copy of the sort code in the wasm.
+        let mut map = serde_json::Map::new();
+        for (k, (g, v)) in &self.values {
+            if groups.contains(g) {
+                map.insert((*k).to_string(), v.clone());
+            }
+        }
+        Value::Object(map)
     }
 }

@@ -6,6 +6,7 @@
 
 use regex_lite::Regex;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -293,15 +294,13 @@ impl RecordFn for HashField {
         let hashed = hash_value(&self.salt, &value, self.iterations);
         // As a parsed object writes itself: keys sorted, each once with its
         // last value; values in JSON.stringify's form (core::canon).
-        let mut sorted: Vec<(usize, &(Cow<'_, str>, &str))> =
-            obj.fields.iter().enumerate().collect();
-        sorted.sort_unstable_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(i.cmp(j)));
+        let mut sorted: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, raw) in &obj.fields {
+            sorted.insert(key, raw);
+        }
         out.push(b'{');
         let mut first = true;
-        for (k, (_, (key, raw))) in sorted.iter().enumerate() {
-            if sorted.get(k + 1).is_some_and(|(_, (next, _))| next == key) {
-                continue;
-            }
+        for (key, raw) in sorted {
             if !first {
                 out.push(b',');
             }
@@ -309,7 +308,7 @@ impl RecordFn for HashField {
             // Writing a str into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
-            if key == &self.field {
+            if key == self.field {
                 // Hex digits: a JSON string as it is.
                 out.push(b'"');
                 out.extend_from_slice(hashed.as_bytes());
