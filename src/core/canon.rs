@@ -245,7 +245,7 @@ impl<'a> Scan<'a> {
 /// Where the first byte a JSON string cannot hold as itself is (a quote,
 /// a backslash, a control byte): eight bytes at a time, as strings are
 /// most of a record's bytes.
-fn special(s: &[u8]) -> Option<usize> {
+pub fn special(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;

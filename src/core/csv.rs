@@ -6,7 +6,7 @@
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
-use crate::core::{Deferred, Error, Progress, Shape, Status, Transform};
+use crate::core::{canon, Deferred, Error, Progress, Shape, Status, Transform};
 
 const KIND: &str = "csv-to-ndjson";
 
@@ -21,6 +21,8 @@ pub struct CsvToNdjson {
     nend: usize,
     /// The header's keys, each as the JSON that starts its member.
     keys: Option<Vec<Vec<u8>>>,
+    /// Where a plain line's delimiters are (reused).
+    cuts: Vec<usize>,
     in_record: bool,
     record_line: u64,
     record_offset: u64,
@@ -66,6 +68,7 @@ impl CsvToNdjson {
             ends: vec![0; 64],
             nend: 0,
             keys: None,
+            cuts: Vec::new(),
             in_record: false,
             record_line: 1,
             record_offset: 0,
@@ -195,27 +198,32 @@ impl CsvToNdjson {
         let nl = memchr::memchr(b'\n', rest)?;
         let line = &rest[..nl];
         let body = line.strip_suffix(b"\r").unwrap_or(line);
-        if body.len() > self.max_record || memchr::memchr2(b'"', b'\r', body).is_some() {
+        // A quote, a CR, anything JSON must escape (one word-at-a-time
+        // scan): csv-core's path, which quotes and escapes.
+        if body.len() > self.max_record || canon::special(body).is_some() {
             return None;
         }
         let (Some(keys), Ok(_)) = (&self.keys, std::str::from_utf8(body)) else {
             // Bad UTF-8: csv-core's path names the field and byte.
             return None;
         };
-        let fields = memchr::memchr_iter(self.delimiter, body).count() + 1;
-        // Anything to escape, or a field count that is an error: csv-core's
-        // path, which says what is wrong.
-        if fields != keys.len() || body.iter().any(|&b| b < 0x20 || b == b'\\') {
+        self.cuts.clear();
+        self.cuts.extend(memchr::memchr_iter(self.delimiter, body));
+        // A field count that is an error: csv-core's path says what is wrong.
+        if self.cuts.len() + 1 != keys.len() {
             return None;
         }
+        self.cuts.push(body.len());
         // The NDJSON line straight from the input (a field of valid UTF-8
         // split at an ASCII delimiter is valid too).
         self.line.clear();
-        for (key, field) in keys.iter().zip(body.split(|&b| b == self.delimiter)) {
+        let mut start = 0;
+        for (key, &end) in keys.iter().zip(&self.cuts) {
             self.line.extend_from_slice(key);
             self.line.push(b'"');
-            self.line.extend_from_slice(field);
+            self.line.extend_from_slice(&body[start..end]);
             self.line.push(b'"');
+            start = end + 1;
         }
         self.line.extend_from_slice(b"}\n");
         self.written = 0;
