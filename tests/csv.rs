@@ -191,3 +191,59 @@ proptest! {
         prop_assert_eq!(ours(&out), reference(&data, b','));
     }
 }
+
+/// csv-to-ndjson's output lines and what it says of their form.
+fn lines_and_vouch(data: &[u8]) -> (Vec<Vec<u8>>, Option<bool>) {
+    let mut driver = pipewright::core::Driver::new(common::build("csv-to-ndjson", json!({})));
+    let mut out = Vec::new();
+    let mut emit = |p: pipewright::core::Piece<'_>| {
+        if let pipewright::core::Piece::Bytes(b) = p {
+            out.extend_from_slice(b);
+        }
+    };
+    driver.push(data, &mut emit).unwrap();
+    driver.finish(&mut emit).unwrap();
+    let lines = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    (lines, driver.ndjson_out())
+}
+
+// What csv-to-ndjson vouches for, ndjson-parse passes on unread when the
+// page links the two: so every line it writes must then be in
+// JSON.stringify's form, whatever the fields hold.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn vouched_lines_are_in_json_stringify_form(header in prop::collection::vec(field(), 1..4), rows in prop::collection::vec(prop::collection::vec(field(), 1..4), 1..8)) {
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        w.write_record(&header).unwrap();
+        for r in rows.iter().filter(|r| r.len() == header.len()) {
+            w.write_record(r).unwrap();
+        }
+        let data = w.into_inner().unwrap();
+        let (lines, vouch) = lines_and_vouch(&data);
+        let mut keys = header.clone();
+        keys.sort();
+        keys.dedup();
+        let plain_keys = keys.len() == header.len() && !header.iter().any(|k| pipewright::core::canon::is_index(k.as_bytes()));
+        prop_assert_eq!(vouch, Some(plain_keys));
+        if vouch == Some(true) {
+            for line in &lines {
+                prop_assert!(pipewright::core::canon::is_form(line), "{}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+}
+
+#[test]
+fn repeated_or_index_keys_are_not_vouched_for() {
+    assert_eq!(lines_and_vouch(b"a,b\n1,2\n").1, Some(true));
+    assert_eq!(lines_and_vouch(b"a,a\n1,2\n").1, Some(false));
+    assert_eq!(lines_and_vouch(b"a,7\n1,2\n").1, Some(false));
+    // "07" is not an index: JS keeps it in its place.
+    assert_eq!(lines_and_vouch(b"a,07\n1,2\n").1, Some(true));
+}

@@ -242,7 +242,7 @@ fn run_records(
 ) -> (Vec<(Vec<u8>, bool)>, Option<String>) {
     let mut driver = pipewright::core::Driver::new(build(kind, options.clone()));
     if canonical_in {
-        driver.canonical_input();
+        driver.canonical_input(true);
     }
     let mut out = Vec::new();
     let mut emit = |p: pipewright::core::Piece<'_>| match p {
@@ -323,4 +323,42 @@ proptest! {
             }
         }
     }
+}
+
+// Lines said to be canonical (a batch from csv-to-ndjson) are passed on
+// unread and said canonical; a line split across a trusted and an untrusted
+// chunk is read as ever.
+#[test]
+fn trusted_lines_pass_unread_but_a_split_line_is_read() {
+    let mut driver = pipewright::core::Driver::new(build("ndjson-parse", json!({})));
+    let mut out = Vec::new();
+    let mut emit = |p: pipewright::core::Piece<'_>| match p {
+        pipewright::core::Piece::Canonical(r) => {
+            out.push((String::from_utf8_lossy(r).to_string(), true))
+        }
+        pipewright::core::Piece::Record(r) | pipewright::core::Piece::Bytes(r) => {
+            out.push((String::from_utf8_lossy(r).to_string(), false))
+        }
+    };
+    driver.canonical_input(true);
+    driver
+        .push(b"{\"a\":\"1\"}\n{\"b\":\"2\"}\n", &mut emit)
+        .unwrap();
+    driver.canonical_input(false);
+    driver.push(b"{\"c\" : 3", &mut emit).unwrap();
+    driver.canonical_input(true);
+    driver.push(b"}\n", &mut emit).unwrap();
+    driver.canonical_input(false);
+    driver.finish(&mut emit).unwrap();
+    assert_eq!(
+        out,
+        [
+            ("{\"a\":\"1\"}".to_string(), true),
+            ("{\"b\":\"2\"}".to_string(), true),
+            ("{\"c\" : 3}".to_string(), false),
+        ]
+    );
+    // Untrusted, a bad line is an error as ever.
+    let bad = run_records("ndjson-parse", &json!({}), false, b"{\"a\":\n");
+    assert!(bad.1.is_some_and(|e| e.contains("line 1")));
 }

@@ -271,7 +271,7 @@ pub fn special(s: &[u8]) -> Option<usize> {
 }
 
 /// A key JS orders first: a canonical array index, 0 ..= 2³² − 2.
-fn is_index(key: &[u8]) -> bool {
+pub fn is_index(key: &[u8]) -> bool {
     index_of(key).is_some()
 }
 

@@ -23,6 +23,10 @@ pub struct CsvToNdjson {
     keys: Option<Vec<Vec<u8>>>,
     /// Where a plain line's delimiters are (reused).
     cuts: Vec<usize>,
+    /// The header's keys are distinct and none is an array index, so each
+    /// line written is in `JSON.stringify`'s form (fields are strings,
+    /// escaped as it escapes them).
+    keys_canonical: bool,
     in_record: bool,
     record_line: u64,
     record_offset: u64,
@@ -69,6 +73,7 @@ impl CsvToNdjson {
             nend: 0,
             keys: None,
             cuts: Vec::new(),
+            keys_canonical: true,
             in_record: false,
             record_line: 1,
             record_offset: 0,
@@ -155,9 +160,14 @@ impl CsvToNdjson {
             let mut start = 0;
             for (i, &end) in ends.iter().enumerate() {
                 let end = end.min(nout);
+                let field = &self.fields[start..end];
                 let mut key = vec![if i == 0 { b'{' } else { b',' }];
-                json_string(&self.fields[start..end], &mut key);
+                json_string(field, &mut key);
                 key.push(b':');
+                let repeated = keys.iter().any(|k: &Vec<u8>| k[1..] == key[1..]);
+                if repeated || canon::is_index(field) {
+                    self.keys_canonical = false;
+                }
                 keys.push(key);
                 start = end;
             }
@@ -361,6 +371,10 @@ impl Transform for CsvToNdjson {
 
     fn shape(&self) -> Shape {
         Shape::Bytes
+    }
+
+    fn ndjson_out(&self) -> Option<bool> {
+        Some(self.keys_canonical)
     }
 
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {

@@ -36,6 +36,15 @@ pub trait RecordFn {
     fn canonical(&self, _input: bool) -> bool {
         false
     }
+
+    /// Told whether records arriving now are in `JSON.stringify`'s form
+    /// ([`Transform::canonical_input`]).
+    fn input_canonical(&mut self, _on: bool) {}
+
+    /// See [`Transform::reads_ndjson`].
+    fn reads_ndjson(&self) -> bool {
+        false
+    }
 }
 
 /// Why a record was refused.
@@ -104,7 +113,16 @@ impl PerRecord {
     /// The gathered line is whole: map it, skip it, or refuse it.
     fn close_line(&mut self) -> Result<(), Error> {
         let gathered = std::mem::take(&mut self.line);
+        // A line gathered across chunks is read as untrusted input: only
+        // a line wholly inside one chunk said to be canonical is taken so.
+        let trusted = self.canonical_in;
+        if trusted {
+            self.canonical_input(false);
+        }
         let result = self.close(&gathered);
+        if trusted {
+            self.canonical_input(true);
+        }
         self.line = gathered;
         self.line.clear();
         result
@@ -294,8 +312,13 @@ impl Transform for PerRecord {
         self.rejected
     }
 
-    fn canonical_input(&mut self) {
-        self.canonical_in = true;
+    fn canonical_input(&mut self, on: bool) {
+        self.canonical_in = on;
+        self.f.input_canonical(on);
+    }
+
+    fn reads_ndjson(&self) -> bool {
+        self.f.reads_ndjson()
     }
 
     fn record_canonical(&self) -> bool {

@@ -132,9 +132,24 @@ pub trait Transform {
         None
     }
 
-    /// Every record from now on arrives in `JSON.stringify`'s form (see
-    /// [`crate::core::canon`]): the web layer says so of records it feeds.
-    fn canonical_input(&mut self) {}
+    /// Whether the records (or NDJSON lines) arriving from now on are in
+    /// `JSON.stringify`'s form (see [`crate::core::canon`]): the web layer
+    /// says so of what it feeds, and may say so again for each chunk.
+    fn canonical_input(&mut self, _on: bool) {}
+
+    /// A stage that reads NDJSON bytes and can take them on trust when
+    /// they are in `JSON.stringify`'s form (`ndjson-parse`).
+    fn reads_ndjson(&self) -> bool {
+        false
+    }
+
+    /// A stage that writes NDJSON bytes: `Some(true)` while everything it
+    /// has written is lines in `JSON.stringify`'s form (`csv-to-ndjson`
+    /// with distinct keys that are not array indices), `Some(false)` once
+    /// that is not so, `None` for a stage that writes no NDJSON.
+    fn ndjson_out(&self) -> Option<bool> {
+        None
+    }
 
     /// The record just ended is in `JSON.stringify`'s form: it may join a
     /// batch for the next Rust stage without being put in that form again.
@@ -293,8 +308,18 @@ impl Driver {
     }
 
     /// The transform's [`Transform::canonical_input`].
-    pub fn canonical_input(&mut self) {
-        self.transform.canonical_input();
+    pub fn canonical_input(&mut self, on: bool) {
+        self.transform.canonical_input(on);
+    }
+
+    /// The transform's [`Transform::reads_ndjson`].
+    pub fn reads_ndjson(&self) -> bool {
+        self.transform.reads_ndjson()
+    }
+
+    /// The transform's [`Transform::ndjson_out`].
+    pub fn ndjson_out(&self) -> Option<bool> {
+        self.transform.ndjson_out()
     }
 
     /// The in-place path of [`Transform::map_in_place`].

@@ -495,7 +495,8 @@ function linking(readable, stage) {
       const next = stages.get(transform);
       const piped = native.call(this, transform, options);
       try {
-        if (typeof next?.takesRecords === "function" && next.takesRecords()) stage.sendBatches();
+        const kind = typeof next?.batchInput === "function" ? next.batchInput() : "";
+        if (kind) stage.sendBatches(kind);
       } catch {
         // A stage of a module replaced after a crash: no link, objects as
         // ever (and that stage fails on its own).

@@ -66,11 +66,24 @@ pub struct TransformStage {
     /// Fault injection (`panicAt`, `trapAt`): panic, or trap without a
     /// panic, on this chunk (1-based); 0 never.
     faults: [u64; 2],
-    /// The readable side was piped straight into another main-thread Rust
-    /// stage that takes records: records go out as batches of NDJSON
-    /// bytes, one per call, in the form JSON.stringify would give them
-    /// (`core::canon`), and never become JS objects.
-    batches: Cell<bool>,
+    /// What the readable side was piped straight into (`linking` in the
+    /// glue), and so how this stage's output goes on.
+    link: Cell<Link>,
+}
+
+/// How a stage's output goes to the main-thread Rust stage it was piped
+/// into. A batch is one chunk of NDJSON bytes per call, each line in the
+/// form JSON.stringify would give it (`core::canon`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Chunks as ever: JS objects for records, byte arrays for bytes.
+    None,
+    /// Records go out as batches and never become JS objects.
+    Records,
+    /// NDJSON bytes the stage knows to be in that form (`csv-to-ndjson`)
+    /// go out as a batch, which `ndjson-parse` passes on without reading
+    /// each line again; bytes it cannot vouch for go out as a byte array.
+    Ndjson,
 }
 
 impl TransformStage {
@@ -86,14 +99,14 @@ impl TransformStage {
         if handle.info.input == Some(DataType::Records) {
             // Its records come as JSON.stringify's text or in batches of
             // lines in that same form (canon): never in any other form.
-            driver.canonical_input();
+            driver.canonical_input(true);
         }
         let stage = TransformStage {
             handle,
             driver: RefCell::new(driver),
             scratch: RefCell::new(Vec::new()),
             faults,
-            batches: Cell::new(false),
+            link: Cell::new(Link::None),
         };
         make_transform(stage, kind, high_water_mark)
     }
@@ -124,7 +137,8 @@ impl TransformStage {
         step: impl FnOnce(&mut Driver, &mut dyn FnMut(Piece<'_>)) -> Result<R, Error>,
     ) -> Result<R, JsValue> {
         let output = self.handle.info.output;
-        let batches = self.batches.get();
+        let link = self.link.get();
+        let batches = link == Link::Records;
         let mut batch: Vec<u8> = Vec::new();
         let mut failed: Option<JsValue> = None;
         let (mut chunks, mut bytes) = (0u64, 0u64);
@@ -133,6 +147,12 @@ impl TransformStage {
                 return;
             }
             let (Piece::Bytes(b) | Piece::Record(b) | Piece::Canonical(b)) = piece;
+            if link == Link::Ndjson {
+                chunks += u64::from(batch.is_empty());
+                bytes += b.len() as u64;
+                batch.extend_from_slice(b);
+                return;
+            }
             if batches {
                 // A record stage checked its output is JSON before ending
                 // it, so this fails only on a bug; it is said, not skipped.
@@ -173,8 +193,16 @@ impl TransformStage {
             }
         };
         let result = step(&mut self.driver.borrow_mut(), &mut emit);
+        // NDJSON the stage cannot vouch for (repeated keys, say) goes on as
+        // the byte array it would have been.
+        let vouched = link != Link::Ndjson || self.driver.borrow().ndjson_out() == Some(true);
         if !batch.is_empty() && failed.is_none() {
-            let chunk = make_batch(Uint8Array::from(&batch[..]));
+            let bytes = Uint8Array::from(&batch[..]);
+            let chunk = if vouched {
+                make_batch(bytes)
+            } else {
+                bytes.into()
+            };
             if let Err(e) = controller.enqueue_with_chunk(&chunk) {
                 failed = Some(e);
             }
@@ -182,7 +210,7 @@ impl TransformStage {
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_out += chunks;
         c.bytes_out += bytes;
-        c.batches_out += u64::from(!batch.is_empty());
+        c.batches_out += u64::from(!batch.is_empty() && vouched);
         let rejected = self.driver.borrow().rejected();
         let changed = rejected != c.rejected;
         c.rejected = rejected;
@@ -254,12 +282,29 @@ impl TransformStage {
             // On purpose (`trapAt`): a trap the panic hook never sees.
             std::process::abort();
         }
-        // Only a stage that takes records can be sent batches: a bytes
-        // stage makes no call to JS per chunk for this.
+        // Only a stage that takes records, or NDJSON on trust, can be sent
+        // batches: any other stage makes no call to JS per chunk for this.
+        let reads_ndjson = self.driver.borrow().reads_ndjson();
         let batch = match self.handle.info.input {
             Some(DataType::Records) => batch_bytes(&chunk),
+            _ if reads_ndjson => batch_bytes(&chunk),
             _ => None,
         };
+        if let (Some(batch), true) = (&batch, reads_ndjson) {
+            // Lines from csv-to-ndjson, each already in JSON.stringify's
+            // form: one chunk, passed on without reading each line again.
+            let mut scratch = self.scratch.borrow_mut();
+            scratch.resize(batch.length() as usize, 0);
+            batch.copy_to(&mut scratch);
+            let mut c = self.handle.counters.borrow_mut();
+            c.batches_in += 1;
+            c.bytes_in += scratch.len() as u64;
+            drop(c);
+            self.driver.borrow_mut().canonical_input(true);
+            let pushed = self.push(&scratch, &controller);
+            self.driver.borrow_mut().canonical_input(false);
+            return pushed.map(|()| JsValue::UNDEFINED);
+        }
         if let Some(batch) = batch {
             // Records from the Rust stage before, as NDJSON bytes: each
             // line is what JSON.stringify would have made of the object.
@@ -342,23 +387,32 @@ impl TransformStage {
         self.handle.snapshot()
     }
 
-    /// Whether this stage takes records, and so may take them as batches
-    /// from a Rust stage piped into it.
-    #[wasm_bindgen(js_name = takesRecords)]
-    pub fn takes_records(&self) -> bool {
-        self.handle.info.input == Some(DataType::Records)
+    /// What batches this stage can be sent by a Rust stage piped into it:
+    /// `"records"` (it takes records), `"ndjson"` (it reads NDJSON and
+    /// takes lines in JSON.stringify's form on trust), or `""`.
+    #[wasm_bindgen(js_name = batchInput)]
+    pub fn batch_input(&self) -> String {
+        if self.handle.info.input == Some(DataType::Records) {
+            "records".into()
+        } else if self.driver.borrow().reads_ndjson() {
+            "ndjson".into()
+        } else {
+            String::new()
+        }
     }
 
-    /// This stage's readable side was piped into a stage that takes
-    /// records (`takesRecords`) on this thread: a stage that makes records
-    /// sends them as batches from now on. Returns whether it will.
+    /// This stage's readable side was piped into a stage on this thread
+    /// that takes batches of `kind` (its `batchInput`): a stage that makes
+    /// them sends them from now on. Returns whether it will.
     #[wasm_bindgen(js_name = sendBatches)]
-    pub fn send_batches(&self) -> bool {
-        let makes_records = self.handle.info.output == Some(DataType::Records);
-        if makes_records {
-            self.batches.set(true);
-        }
-        makes_records
+    pub fn send_batches(&self, kind: &str) -> bool {
+        let link = match kind {
+            "records" if self.handle.info.output == Some(DataType::Records) => Link::Records,
+            "ndjson" if self.driver.borrow().ndjson_out().is_some() => Link::Ndjson,
+            _ => return false,
+        };
+        self.link.set(link);
+        true
     }
 
     /// Frees the stage's state now: its pipeline has settled (the glue's

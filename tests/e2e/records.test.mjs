@@ -102,6 +102,44 @@ eachEngine((suite) => {
     await suite.record("records.batches", "✓");
   });
 
+  test("csv-to-ndjson piped into ndjson-parse hands it NDJSON it vouches for, passed on unread; other NDJSON is read as ever", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const csv = await all(pw.createSource("users", { count: 3000, seed: 9, chunkSize: 4096 }));
+      // Quotes, escapes, a tab and a non-ASCII key: still vouched for.
+      const tricky = [bytes('name,"q""uote",tab,é\\n"a, b","x""y","1\\t2","\\\\ü"\\n')];
+      // A repeated key and an index key: JS would reorder or merge them.
+      const repeated = [bytes("a,a,7\\n1,2,3\\n4,5,6\\n")];
+      const specs = [["csv-to-ndjson"], ["ndjson-parse"], ["ndjson-stringify"]];
+      const out = {};
+      for (const [name, input] of Object.entries({ csv, tricky, repeated })) {
+        const linked = await run(input, specs);
+        const objects = await run(input, specs, { between: true });
+        out[name] = {
+          same: linked.out === objects.out,
+          head: linked.out.split("\\n").slice(0, 2),
+          csv: linked.metrics[0], parse: linked.metrics[1],
+          objectsParse: { chunksOut: objects.metrics[1].chunksOut, bytesOut: objects.metrics[1].bytesOut },
+        };
+      }
+      return out;
+    }`);
+    const { csv, tricky, repeated } = result;
+    for (const r of [csv, tricky, repeated]) assert.ok(r.same, "the same output, linked or not");
+    // Linked: every csv chunk went as a batch, and ndjson-parse took each
+    // as one; records and bytes are counted as ever.
+    assert.ok(csv.csv.batchesOut > 0 && csv.csv.batchesOut === csv.csv.chunksOut, JSON.stringify(csv.csv));
+    assert.equal(csv.parse.batchesIn, csv.csv.batchesOut);
+    assert.equal(csv.parse.chunksOut, 3000);
+    assert.deepEqual({ chunksOut: csv.parse.chunksOut, bytesOut: csv.parse.bytesOut }, csv.objectsParse);
+    assert.deepEqual(tricky.head, ['{"name":"a, b","q\\"uote":"x\\"y","tab":"1\\t2","é":"\\\\ü"}', ""]);
+    assert.equal(tricky.parse.batchesIn, 1);
+    // Not vouched for: byte arrays, which ndjson-parse reads and fixes.
+    assert.equal(repeated.csv.batchesOut, 0);
+    assert.equal(repeated.parse.batchesIn, 0);
+    assert.deepEqual(repeated.head, ['{"7":"3","a":"2"}', '{"7":"6","a":"5"}']);
+    assert.deepEqual(problems, []);
+  });
+
   test("a bad record between linked stages is the same error, after the same good output", async () => {
     const { result, problems } = await inPage(`async () => {
       const lines = [];
