@@ -362,3 +362,24 @@ fn trusted_lines_pass_unread_but_a_split_line_is_read() {
     let bad = run_records("ndjson-parse", &json!({}), false, b"{\"a\":\n");
     assert!(bad.1.is_some_and(|e| e.contains("line 1")));
 }
+
+// Whole trusted lines to a stage that takes batches pass as they are, only
+// counted; anything else is read line by line, and line numbers carry on.
+#[test]
+fn trusted_whole_lines_pass_counted_and_line_numbers_carry_on() {
+    let mut driver =
+        pipewright::core::Driver::new(build("ndjson-parse", json!({ "maxLineBytes": 12 })));
+    let mut emit = |_: pipewright::core::Piece<'_>| {};
+    // Not told they are canonical: read.
+    assert_eq!(driver.pass_lines(b"{\"a\":1}\n"), None);
+    driver.canonical_input(true);
+    assert_eq!(driver.pass_lines(b"{\"a\":1}\n[2]\n"), Some(2));
+    // Not whole lines, a blank line, a line over maxLineBytes: read.
+    assert_eq!(driver.pass_lines(b"{\"a\":1}"), None);
+    assert_eq!(driver.pass_lines(b"1\n\n2\n"), None);
+    assert_eq!(driver.pass_lines(b"[1]\n\"0123456789abc\"\n"), None);
+    driver.canonical_input(false);
+    // Nothing changed by the refusals: the next bad line is line 3.
+    let e = driver.push(b"{\"a\":\n", &mut emit).unwrap_err();
+    assert!(e.to_string().contains("line 3"), "{e}");
+}

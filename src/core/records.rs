@@ -321,6 +321,30 @@ impl Transform for PerRecord {
         self.f.reads_ndjson()
     }
 
+    fn pass_lines(&mut self, input: &[u8]) -> Option<u64> {
+        // Only a stage that passes NDJSON on as it is, told the lines are
+        // canonical, with nothing of its own pending, and only whole lines.
+        let idle = self.line.is_empty() && !self.ready && !self.finished;
+        if !(self.f.reads_ndjson() && self.canonical_in && idle && input.ends_with(b"\n")) {
+            return None;
+        }
+        let mut records = 0;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', input) {
+            // A canonical line is never blank, and is within maxLineBytes
+            // or it must be read (and refused) line by line.
+            if end == start || (end - start) as u64 > self.max_line {
+                return None;
+            }
+            records += 1;
+            start = end + 1;
+        }
+        self.line_no += records;
+        self.offset += input.len() as u64;
+        self.line_start = self.offset;
+        Some(records)
+    }
+
     fn record_canonical(&self) -> bool {
         self.shape == Shape::Records && self.canonical_out
     }

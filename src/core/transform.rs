@@ -143,6 +143,16 @@ pub trait Transform {
         false
     }
 
+    /// Takes `input`, whole NDJSON lines said to be in `JSON.stringify`'s
+    /// form ([`Transform::canonical_input`]), as records passed on
+    /// unchanged: `Some(records)` when it has, and then the caller sends
+    /// `input` on itself; `None` when the stage must read them (it does
+    /// not pass lines, a line is pending or too long, a line is blank), and
+    /// nothing has changed.
+    fn pass_lines(&mut self, _input: &[u8]) -> Option<u64> {
+        None
+    }
+
     /// A stage that writes NDJSON bytes: `Some(true)` while everything it
     /// has written is lines in `JSON.stringify`'s form (`csv-to-ndjson`
     /// with distinct keys that are not array indices), `Some(false)` once
@@ -310,6 +320,11 @@ impl Driver {
     /// The transform's [`Transform::canonical_input`].
     pub fn canonical_input(&mut self, on: bool) {
         self.transform.canonical_input(on);
+    }
+
+    /// The transform's [`Transform::pass_lines`].
+    pub fn pass_lines(&mut self, input: &[u8]) -> Option<u64> {
+        self.transform.pass_lines(input)
     }
 
     /// The transform's [`Transform::reads_ndjson`].

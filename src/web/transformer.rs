@@ -301,6 +301,24 @@ impl TransformStage {
             c.bytes_in += scratch.len() as u64;
             drop(c);
             self.driver.borrow_mut().canonical_input(true);
+            // To a stage that takes batches, the same lines go on as they
+            // came: the batch itself, its records counted.
+            let passed = if self.link.get() == Link::Records {
+                self.driver.borrow_mut().pass_lines(&scratch)
+            } else {
+                None
+            };
+            if let Some(records) = passed {
+                self.driver.borrow_mut().canonical_input(false);
+                let mut c = self.handle.counters.borrow_mut();
+                c.chunks_out += records;
+                c.bytes_out += scratch.len() as u64 - records;
+                c.batches_out += 1;
+                drop(c);
+                return controller
+                    .enqueue_with_chunk(&chunk)
+                    .map(|()| JsValue::UNDEFINED);
+            }
             let pushed = self.push(&scratch, &controller);
             self.driver.borrow_mut().canonical_input(false);
             return pushed.map(|()| JsValue::UNDEFINED);
