@@ -472,17 +472,26 @@ export function makeReadable(stage, kind, highWaterMark) {
 
 // ---- Records between two Rust stages stay bytes ----
 
-// A batch of records as NDJSON bytes, each line what JSON.stringify would
-// make of the record (src/core/canon.rs). Only a main-thread Rust stage
-// piped straight into another that takes records sends these, so no user
-// code ever reads one: pipeThrough locks both sides of the link.
+// A batch of records as NDJSON lines, each what JSON.stringify would make
+// of its record (src/core/canon.rs). Only a main-thread Rust stage piped
+// straight into another that takes batches sends these, so no user code
+// ever reads one: pipeThrough locks both sides of the link. The bytes stay
+// in wasm memory (`batch` is the Rust `Batch`); the next stage takes them,
+// and a batch no stage took (its stream was cancelled or errored with it
+// queued) is freed by wasm-bindgen's own FinalizationRegistry when it is
+// collected.
 class RecordBatch {
-  constructor(ndjson) {
-    this.ndjson = ndjson;
+  constructor(batch) {
+    this.batch = batch;
+  }
+  take() {
+    const batch = this.batch;
+    this.batch = undefined;
+    return batch;
   }
 }
-export const makeBatch = (ndjson) => new RecordBatch(ndjson);
-export const batchBytes = (chunk) => (chunk instanceof RecordBatch ? chunk.ndjson : undefined);
+export const makeBatch = (batch) => new RecordBatch(batch);
+export const takeBatch = (chunk) => (chunk instanceof RecordBatch ? chunk.take() : undefined);
 
 // `readable.pipeThrough(transform)` where both are main-thread Rust stages
 // and the next takes records: the link is made first (the stage before

@@ -31,13 +31,23 @@ extern "C" {
         high_water_mark: f64,
     ) -> web_sys::TransformStream;
 
-    /// A batch of records as NDJSON bytes, for the next Rust stage only.
+    /// The chunk that carries a batch to the next Rust stage.
     #[wasm_bindgen(js_name = makeBatch)]
-    fn make_batch(ndjson: Uint8Array) -> JsValue;
+    fn make_batch(batch: Batch) -> JsValue;
 
-    /// A batch's NDJSON bytes; `undefined` for any other chunk.
-    #[wasm_bindgen(js_name = batchBytes)]
-    fn batch_bytes(chunk: &JsValue) -> Option<Uint8Array>;
+    /// The batch a chunk carries, taken from it; `undefined` for any other
+    /// chunk.
+    #[wasm_bindgen(js_name = takeBatch)]
+    fn take_batch(chunk: &JsValue) -> Option<Batch>;
+}
+
+/// A batch of NDJSON lines between two main-thread Rust stages. Its bytes
+/// stay in wasm memory: the chunk JS passes from one stage to the next
+/// holds only this handle, and the stage that takes it owns the bytes (the
+/// glue frees a batch no stage took, when its chunk is collected).
+#[wasm_bindgen(skip_typescript)]
+pub struct Batch {
+    bytes: Vec<u8>,
 }
 
 /// A wait shorter than this is not worth a timer.
@@ -196,12 +206,12 @@ impl TransformStage {
         // NDJSON the stage cannot vouch for (repeated keys, say) goes on as
         // the byte array it would have been.
         let vouched = link != Link::Ndjson || self.driver.borrow().ndjson_out() == Some(true);
+        let sent_batch = !batch.is_empty() && vouched && failed.is_none();
         if !batch.is_empty() && failed.is_none() {
-            let bytes = Uint8Array::from(&batch[..]);
             let chunk = if vouched {
-                make_batch(bytes)
+                make_batch(Batch { bytes: batch })
             } else {
-                bytes.into()
+                Uint8Array::from(&batch[..]).into()
             };
             if let Err(e) = controller.enqueue_with_chunk(&chunk) {
                 failed = Some(e);
@@ -210,7 +220,7 @@ impl TransformStage {
         let mut c = self.handle.counters.borrow_mut();
         c.chunks_out += chunks;
         c.bytes_out += bytes;
-        c.batches_out += u64::from(!batch.is_empty() && vouched);
+        c.batches_out += u64::from(sent_batch);
         let rejected = self.driver.borrow().rejected();
         let changed = rejected != c.rejected;
         c.rejected = rejected;
@@ -285,26 +295,29 @@ impl TransformStage {
         // Only a stage that takes records, or NDJSON on trust, can be sent
         // batches: any other stage makes no call to JS per chunk for this.
         let reads_ndjson = self.driver.borrow().reads_ndjson();
-        let batch = match self.handle.info.input {
-            Some(DataType::Records) => batch_bytes(&chunk),
-            _ if reads_ndjson => batch_bytes(&chunk),
+        let taken = match self.handle.info.input {
+            Some(DataType::Records) => take_batch(&chunk),
+            _ if reads_ndjson => take_batch(&chunk),
             _ => None,
         };
-        if let (Some(batch), true) = (&batch, reads_ndjson) {
+        let (ndjson, records) = if reads_ndjson {
+            (taken, None)
+        } else {
+            (None, taken)
+        };
+        if let Some(batch) = ndjson {
             // Lines from csv-to-ndjson, each already in JSON.stringify's
             // form: one chunk, passed on without reading each line again.
-            let mut scratch = self.scratch.borrow_mut();
-            scratch.resize(batch.length() as usize, 0);
-            batch.copy_to(&mut scratch);
+            let lines = &batch.bytes;
             let mut c = self.handle.counters.borrow_mut();
             c.batches_in += 1;
-            c.bytes_in += scratch.len() as u64;
+            c.bytes_in += lines.len() as u64;
             drop(c);
             self.driver.borrow_mut().canonical_input(true);
             // To a stage that takes batches, the same lines go on as they
-            // came: the batch itself, its records counted.
+            // came, in the same batch, their records counted.
             let passed = if self.link.get() == Link::Records {
-                self.driver.borrow_mut().pass_lines(&scratch)
+                self.driver.borrow_mut().pass_lines(lines)
             } else {
                 None
             };
@@ -312,32 +325,28 @@ impl TransformStage {
                 self.driver.borrow_mut().canonical_input(false);
                 let mut c = self.handle.counters.borrow_mut();
                 c.chunks_out += records;
-                c.bytes_out += scratch.len() as u64 - records;
+                c.bytes_out += lines.len() as u64 - records;
                 c.batches_out += 1;
                 drop(c);
                 return controller
-                    .enqueue_with_chunk(&chunk)
+                    .enqueue_with_chunk(&make_batch(batch))
                     .map(|()| JsValue::UNDEFINED);
             }
-            let pushed = self.push(&scratch, &controller);
+            let pushed = self.push(lines, &controller);
             self.driver.borrow_mut().canonical_input(false);
             return pushed.map(|()| JsValue::UNDEFINED);
         }
-        if let Some(batch) = batch {
+        if let Some(batch) = records {
             // Records from the Rust stage before, as NDJSON bytes: each
             // line is what JSON.stringify would have made of the object.
-            let mut scratch = self.scratch.borrow_mut();
-            scratch.resize(batch.length() as usize, 0);
-            batch.copy_to(&mut scratch);
-            let records = memchr::memchr_iter(b'\n', &scratch).count() as u64;
+            let lines = &batch.bytes;
+            let records = memchr::memchr_iter(b'\n', lines).count() as u64;
             let mut c = self.handle.counters.borrow_mut();
             c.chunks_in += records.saturating_sub(1);
             c.batches_in += 1;
-            c.bytes_in += scratch.len() as u64;
+            c.bytes_in += lines.len() as u64;
             drop(c);
-            return self
-                .push(&scratch, &controller)
-                .map(|()| JsValue::UNDEFINED);
+            return self.push(lines, &controller).map(|()| JsValue::UNDEFINED);
         }
         if matches!(
             self.handle.info.input,
