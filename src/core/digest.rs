@@ -8,12 +8,13 @@ use crate::core::{Error, Progress, Shape, Status, Transform};
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut s = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
+        s.push(DIGITS[usize::from(b >> 4)]);
+        s.push(DIGITS[usize::from(b & 0xf)]);
     }
-    s
+    // Hex digits are ASCII.
+    String::from_utf8(s).unwrap_or_default()
 }
 
 #[derive(Default)]

@@ -353,16 +353,25 @@ pub struct Validate {
 /// A plausible address: one '@', something before it, a dot after it, no
 /// spaces. Deliberately simple: the lesson is the counting, not RFC 5322.
 fn email_shaped(s: &str) -> bool {
-    let mut parts = s.split('@');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(local), Some(domain), None) => {
-            !local.is_empty()
-                && !s.contains(char::is_whitespace)
-                && domain.split('.').count() >= 2
-                && domain.split('.').all(|p| !p.is_empty())
-        }
-        _ => false,
-    }
+    let b = s.as_bytes();
+    let Some(at) = memchr::memchr(b'@', b) else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    // Whitespace as char::is_whitespace has it: its ASCII part by byte,
+    // the rest only where there is anything but ASCII.
+    let spaced = b
+        .iter()
+        .any(|c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '))
+        || (!s.is_ascii() && s.contains(char::is_whitespace));
+    // The domain: two or more dot-separated parts, none empty.
+    !local.is_empty()
+        && !spaced
+        && memchr::memchr(b'@', domain).is_none()
+        && memchr::memchr(b'.', domain).is_some()
+        && !domain.starts_with(b".")
+        && !domain.ends_with(b".")
+        && memchr::memmem::find(domain, b"..").is_none()
 }
 
 impl Validate {
@@ -450,11 +459,45 @@ mod tests {
 
     #[test]
     fn email_shapes() {
-        for ok in ["a@b.co", "ada.lovelace42@example.com"] {
+        for ok in ["a@b.co", "ada.lovelace42@example.com", "é@b.co", "a@b.c.d"] {
             assert!(email_shaped(ok), "{ok}");
         }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn email_shape_by_bytes_agrees_with_the_rule_by_split() {
+        // The rule as first written, with str::split: the byte version
+        // must agree with it on anything.
+        let by_split = |s: &str| {
+            let mut parts = s.split('@');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(local), Some(domain), None) => {
+                    !local.is_empty()
+                        && !s.contains(char::is_whitespace)
+                        && domain.split('.').count() >= 2
+                        && domain.split('.').all(|p| !p.is_empty())
+                }
+                _ => false,
+            }
+        };
+        proptest::proptest!(|(s in "[a.@ \t\u{b}\u{85}\u{2003}é]{0,8}")| {
+            proptest::prop_assert_eq!(email_shaped(&s), by_split(&s), "{:?}", s);
+        });
         for bad in [
-            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.de", "a@b..c", "a@.b",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.de",
+            "a@b..c",
+            "a@.b",
+            "a@b.",
+            "a@b.c@d.e",
+            "a\u{b}b@c.de",
+            "a\u{2003}b@c.de",
+            "a@b.c\u{85}",
         ] {
             assert!(!email_shaped(bad), "{bad}");
         }
