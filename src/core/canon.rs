@@ -53,18 +53,13 @@ pub fn is_canonical(line: &[u8]) -> bool {
     scan.value(0) && scan.i == line.len()
 }
 
-/// The members of `line` when it is one object in canonical form: each
-/// key's escaped contents and each value's JSON text, in order (a
-/// canonical object has each key once). `None` for anything else, which
-/// the caller reads the slow way.
-pub fn members(line: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+/// Whether `line` is one object in canonical form, handing `each` its
+/// members in order as it reads them: each key's escaped contents and each
+/// value's JSON text (a canonical object has each key once). On `false`
+/// the caller forgets what it was handed and reads the line the slow way.
+pub fn members<'a>(line: &'a [u8], each: impl FnMut(&'a [u8], &'a [u8])) -> bool {
     let mut scan = Scan { s: line, i: 0 };
-    if scan.peek() != Some(b'{') {
-        return None;
-    }
-    let mut found = Vec::new();
-    let whole = scan.members(0, |k, v| found.push((k, v))) && scan.i == line.len();
-    whole.then_some(found)
+    scan.peek() == Some(b'{') && scan.members(0, each) && scan.i == line.len()
 }
 
 /// Deeper nesting takes the slow path (serde_json's own limit, 128, then

@@ -130,25 +130,25 @@ impl<'a> Members<'a> {
     fn of(record: &'a [u8]) -> Result<Self, RecordError> {
         // Records from JS or another Rust stage are in canonical form: one
         // strict scan reads them (it checks no UTF-8, so that is done here).
-        if let (Some(found), Ok(whole)) = (canon::members(record), std::str::from_utf8(record)) {
-            // Each slice's place in the record, as text.
+        if let Ok(whole) = std::str::from_utf8(record) {
+            // Each slice's place in the record, as text (the scan cuts at
+            // ASCII bytes, so always between characters).
             let text = |b: &'a [u8]| {
                 let at = b.as_ptr() as usize - record.as_ptr() as usize;
-                whole.get(at..at + b.len())
+                whole.get(at..at + b.len()).unwrap_or_default()
             };
-            let fields: Option<Vec<_>> = found
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = text(k)?;
-                    let key = if key.contains('\\') {
-                        Cow::Owned(serde_json::from_str::<String>(&format!("\"{key}\"")).ok()?)
-                    } else {
-                        Cow::Borrowed(key)
-                    };
-                    Some((key, text(v)?))
-                })
-                .collect();
-            if let Some(fields) = fields {
+            let mut fields = Vec::with_capacity(8);
+            let canonical = canon::members(record, |k, v| {
+                let key = text(k);
+                let key = if memchr::memchr(b'\\', k).is_some() {
+                    // Escapes in a canonical key are JSON's own: they read.
+                    Cow::Owned(serde_json::from_str(&format!("\"{key}\"")).unwrap_or_default())
+                } else {
+                    Cow::Borrowed(key)
+                };
+                fields.push((key, text(v)));
+            });
+            if canonical {
                 return Ok(Members {
                     fields,
                     canonical: true,
