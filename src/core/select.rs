@@ -305,8 +305,15 @@ impl RecordFn for HashField {
                 out.push(b',');
             }
             first = false;
-            // Writing a str into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, key);
+            if canon::special(key.as_bytes()).is_none() {
+                // Nothing to escape: the key as it is.
+                out.push(b'"');
+                out.extend_from_slice(key.as_bytes());
+                out.push(b'"');
+            } else {
+                // Writing a str into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, key);
+            }
             out.push(b':');
             if key == self.field {
                 // Hex digits: a JSON string as it is.
@@ -371,7 +378,7 @@ fn email_shaped(s: &str) -> bool {
         && memchr::memchr(b'.', domain).is_some()
         && !domain.starts_with(b".")
         && !domain.ends_with(b".")
-        && memchr::memmem::find(domain, b"..").is_none()
+        && !domain.windows(2).any(|w| w == b"..")
 }
 
 impl Validate {
