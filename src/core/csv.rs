@@ -50,7 +50,7 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// `field` (valid UTF-8) as a JSON string, escaped as `JSON.stringify`
 /// escapes it. Most fields need no escape and are copied whole.
 fn json_string(field: &[u8], out: &mut Vec<u8>) {
-    if field.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if canon::special(field).is_none() {
         out.reserve(field.len() + 2);
         out.push(b'"');
         out.extend_from_slice(field);

@@ -8,29 +8,29 @@
 use serde::de::IgnoredAny;
 
 use crate::core::canon;
-use crate::core::records::{PerRecord, RecordError, RecordFn};
+use crate::core::records::{Mapped, PerRecord, RecordError, RecordFn};
 use crate::core::transform::copy_through;
 use crate::core::{Error, Progress, Shape, Transform};
 
 /// Checks that a record is UTF-8 JSON and passes it on as it is.
-pub struct NdjsonCheck {
-    /// The last line was in `JSON.stringify`'s form.
-    canonical: bool,
-    /// Lines arrive in that form (a batch from `csv-to-ndjson`): they are
-    /// JSON already, and are passed on unread.
-    trusted: bool,
-}
+pub struct NdjsonCheck;
 
 impl RecordFn for NdjsonCheck {
     fn kind(&self) -> &'static str {
         "ndjson-parse"
     }
 
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
-        if self.trusted {
-            self.canonical = true;
+    fn map(
+        &mut self,
+        record: &[u8],
+        canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError> {
+        if canonical {
+            // A line known to be in that form (a batch from
+            // `csv-to-ndjson`) is JSON already: passed on unread.
             out.extend_from_slice(record);
-            return Ok(true);
+            return Ok(Mapped::Canonical);
         }
         // serde_json skips string contents unchecked when it ignores them,
         // and JS would get U+FFFD in place of bad bytes: check UTF-8 first.
@@ -38,21 +38,13 @@ impl RecordFn for NdjsonCheck {
         // A line already in JSON.stringify's form is JSON (the scan is a
         // strict reader of that form); serde_json checks the others and
         // says what is wrong.
-        self.canonical = canon::is_canonical(record);
-        if !self.canonical {
+        let canonical = canon::is_canonical(record);
+        if !canonical {
             serde_json::from_slice::<IgnoredAny>(record)
                 .map_err(|e| RecordError::Invalid(e.to_string()))?;
         }
         out.extend_from_slice(record);
-        Ok(true)
-    }
-
-    fn canonical(&self, _input: bool) -> bool {
-        self.canonical
-    }
-
-    fn input_canonical(&mut self, on: bool) {
-        self.trusted = on;
+        Ok(Mapped::kept(canonical))
     }
 
     fn reads_ndjson(&self) -> bool {
@@ -62,15 +54,7 @@ impl RecordFn for NdjsonCheck {
 
 /// `ndjson-parse` with its line limit and tolerance.
 pub fn ndjson_parse(max_line: u64, max_errors: u64) -> PerRecord {
-    PerRecord::new(
-        NdjsonCheck {
-            canonical: false,
-            trusted: false,
-        },
-        Shape::Records,
-        max_line,
-        max_errors,
-    )
+    PerRecord::new(NdjsonCheck, Shape::Records, max_line, max_errors)
 }
 
 /// Passes framed bytes on: `ndjson-stringify` (the glue serialises each JS

@@ -11,13 +11,19 @@ pub trait RecordFn {
     fn kind(&self) -> &'static str;
 
     /// Maps `record` (one line, without its terminator), appending what to
-    /// emit to `out`. Returns `Ok(true)` to emit, `Ok(false)` to drop it
-    /// (filtered out), or `Err(reason)` for a bad record.
+    /// emit to `out`; `canonical` says the record is known to be in
+    /// `JSON.stringify`'s form. Returns what became of it, or
+    /// `Err(reason)` for a bad record.
     ///
     /// # Errors
     ///
     /// The reason the record is bad; the adapter adds line and offset.
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError>;
+    fn map(
+        &mut self,
+        record: &[u8],
+        canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError>;
 
     /// Details for metrics (what was rejected and why).
     fn details(&self) -> Option<serde_json::Value> {
@@ -30,20 +36,32 @@ pub trait RecordFn {
         false
     }
 
-    /// Whether the record just mapped was written in `JSON.stringify`'s
-    /// form, given whether its `input` was (a stage that passes records on
-    /// unchanged says `input`).
-    fn canonical(&self, _input: bool) -> bool {
-        false
-    }
-
-    /// Told whether records arriving now are in `JSON.stringify`'s form
-    /// ([`Transform::canonical_input`]).
-    fn input_canonical(&mut self, _on: bool) {}
-
     /// See [`Transform::reads_ndjson`].
     fn reads_ndjson(&self) -> bool {
         false
+    }
+}
+
+/// What a per-record stage did with a record it did not refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapped {
+    /// Nothing to emit (filtered out).
+    Dropped,
+    /// Written to emit.
+    Written,
+    /// Written to emit, in `JSON.stringify`'s form.
+    Canonical,
+}
+
+impl Mapped {
+    /// Written, and in that form when `canonical` (a stage that passes a
+    /// record on unchanged, or one that checked).
+    pub fn kept(canonical: bool) -> Self {
+        if canonical {
+            Mapped::Canonical
+        } else {
+            Mapped::Written
+        }
     }
 }
 
@@ -115,21 +133,15 @@ impl PerRecord {
         let gathered = std::mem::take(&mut self.line);
         // A line gathered across chunks is read as untrusted input: only
         // a line wholly inside one chunk said to be canonical is taken so.
-        let trusted = self.canonical_in;
-        if trusted {
-            self.canonical_input(false);
-        }
-        let result = self.close(&gathered);
-        if trusted {
-            self.canonical_input(true);
-        }
+        let result = self.close(&gathered, false);
         self.line = gathered;
         self.line.clear();
         result
     }
 
-    /// A whole line (its newline gone): map it, skip it, or refuse it.
-    fn close(&mut self, text: &[u8]) -> Result<(), Error> {
+    /// A whole line (its newline gone): map it, skip it, or refuse it;
+    /// `canonical` when it is known to be in `JSON.stringify`'s form.
+    fn close(&mut self, text: &[u8], canonical: bool) -> Result<(), Error> {
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let (line, start) = (self.line_no, self.line_start);
         self.line_no += 1;
@@ -138,11 +150,11 @@ impl PerRecord {
             return Ok(());
         }
         self.out.clear();
-        let result = self.f.map(text, &mut self.out);
+        let result = self.f.map(text, canonical, &mut self.out);
         match result {
-            Ok(emit) => {
-                if emit {
-                    self.canonical_out = self.f.canonical(self.canonical_in);
+            Ok(mapped) => {
+                if mapped != Mapped::Dropped {
+                    self.canonical_out = mapped == Mapped::Canonical;
                     if self.shape == Shape::Bytes {
                         self.out.push(b'\n');
                     }
@@ -257,7 +269,7 @@ impl PerRecord {
                     let line = &input[*i..*i + k];
                     *i += k + 1;
                     self.offset += k as u64 + 1;
-                    self.close(line)?;
+                    self.close(line, self.canonical_in)?;
                 }
                 Some(k) => {
                     self.append(&input[*i..*i + k])?;
@@ -314,7 +326,6 @@ impl Transform for PerRecord {
 
     fn canonical_input(&mut self, on: bool) {
         self.canonical_in = on;
-        self.f.input_canonical(on);
     }
 
     fn reads_ndjson(&self) -> bool {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::canon;
 use crate::core::digest::hex;
-use crate::core::records::{PerRecord, RecordError, RecordFn};
+use crate::core::records::{Mapped, PerRecord, RecordError, RecordFn};
 use crate::core::{Error, OptionProblem, Shape};
 
 pub enum Matcher {
@@ -61,7 +61,12 @@ impl RecordFn for Filter {
         self.kind
     }
 
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
+    fn map(
+        &mut self,
+        record: &[u8],
+        canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError> {
         let hit = match &self.matcher {
             Matcher::Substring(s) => memchr::memmem::find(record, s).is_some(),
             // regex-lite reads text: a line with bytes that are not UTF-8
@@ -70,13 +75,9 @@ impl RecordFn for Filter {
         };
         if hit != self.invert {
             out.extend_from_slice(record);
-            return Ok(true);
+            return Ok(Mapped::kept(canonical));
         }
-        Ok(false)
-    }
-
-    fn canonical(&self, input: bool) -> bool {
-        input
+        Ok(Mapped::Dropped)
     }
 }
 
@@ -133,20 +134,17 @@ impl<'a> Members<'a> {
         if let Ok(whole) = std::str::from_utf8(record) {
             // Each slice's place in the record, as text (the scan cuts at
             // ASCII bytes, so always between characters).
-            let text = |b: &'a [u8]| {
+            let slice = |b: &'a [u8], around: usize| {
                 let at = b.as_ptr() as usize - record.as_ptr() as usize;
-                whole.get(at..at + b.len()).unwrap_or_default()
+                whole
+                    .get(at - around..at + b.len() + around)
+                    .unwrap_or_default()
             };
             let mut fields = Vec::with_capacity(8);
             let canonical = canon::members(record, |k, v| {
-                let key = text(k);
-                let key = if memchr::memchr(b'\\', k).is_some() {
-                    // Escapes in a canonical key are JSON's own: they read.
-                    Cow::Owned(serde_json::from_str(&format!("\"{key}\"")).unwrap_or_default())
-                } else {
-                    Cow::Borrowed(key)
-                };
-                fields.push((key, text(v)));
+                // The key with its quotes is a JSON string: `text` reads it
+                // (unescaping only a key with escapes).
+                fields.push((text(slice(k, 1)).unwrap_or_default(), slice(v, 0)));
             });
             if canonical {
                 return Ok(Members {
@@ -261,8 +259,6 @@ pub struct HashField {
     field: String,
     salt: String,
     iterations: u64,
-    /// The last record was written in `JSON.stringify`'s form.
-    canonical: bool,
 }
 
 impl RecordFn for HashField {
@@ -270,7 +266,12 @@ impl RecordFn for HashField {
         "hash-field"
     }
 
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
+    fn map(
+        &mut self,
+        record: &[u8],
+        _canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError> {
         let obj = Members::of(record)?;
         let Some(raw) = obj.get(&self.field) else {
             return Err(RecordError::Invalid(format!(
@@ -329,12 +330,7 @@ impl RecordFn for HashField {
         out.push(b'}');
         // A canonical record has no index keys (JS would put them first)
         // and no key twice, so its sorted copy is canonical too.
-        self.canonical = obj.canonical;
-        Ok(true)
-    }
-
-    fn canonical(&self, _input: bool) -> bool {
-        self.canonical
+        Ok(Mapped::kept(obj.canonical))
     }
 }
 
@@ -343,7 +339,6 @@ pub fn hash_field(field: &str, salt: &str, iterations: u64, max_errors: u64) -> 
         field: field.to_string(),
         salt: salt.to_string(),
         iterations: iterations.max(1),
-        canonical: false,
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }
@@ -353,8 +348,6 @@ pub struct Validate {
     email_field: String,
     min_length_field: String,
     min_length: u64,
-    /// The last record passed was in `JSON.stringify`'s form.
-    canonical: bool,
 }
 
 /// A plausible address: one '@', something before it, a dot after it, no
@@ -424,16 +417,16 @@ impl RecordFn for Validate {
         "validate"
     }
 
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
+    fn map(
+        &mut self,
+        record: &[u8],
+        _canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError> {
         let obj = Members::of(record)?;
         self.check(&obj).map_err(RecordError::Invalid)?;
         out.extend_from_slice(record);
-        self.canonical = obj.canonical;
-        Ok(true)
-    }
-
-    fn canonical(&self, _input: bool) -> bool {
-        self.canonical
+        Ok(Mapped::kept(obj.canonical))
     }
 }
 
@@ -455,7 +448,6 @@ pub fn validate(
         email_field: email_field.to_string(),
         min_length_field: min_length_field.to_string(),
         min_length,
-        canonical: false,
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }
@@ -468,6 +460,23 @@ mod tests {
     fn email_shapes() {
         for ok in ["a@b.co", "ada.lovelace42@example.com", "é@b.co", "a@b.c.d"] {
             assert!(email_shaped(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.de",
+            "a@b..c",
+            "a@.b",
+            "a@b.",
+            "a@b.c@d.e",
+            "a\u{b}b@c.de",
+            "a\u{2003}b@c.de",
+            "a@b.c\u{85}",
+        ] {
+            assert!(!email_shaped(bad), "{bad}");
         }
     }
 
@@ -491,23 +500,6 @@ mod tests {
         proptest::proptest!(|(s in "[a.@ \t\u{b}\u{85}\u{2003}é]{0,8}")| {
             proptest::prop_assert_eq!(email_shaped(&s), by_split(&s), "{:?}", s);
         });
-        for bad in [
-            "",
-            "a",
-            "a@b",
-            "@b.co",
-            "a@@b.co",
-            "a b@c.de",
-            "a@b..c",
-            "a@.b",
-            "a@b.",
-            "a@b.c@d.e",
-            "a\u{b}b@c.de",
-            "a\u{2003}b@c.de",
-            "a@b.c\u{85}",
-        ] {
-            assert!(!email_shaped(bad), "{bad}");
-        }
     }
 
     #[test]
@@ -673,7 +665,12 @@ impl RecordFn for Pick {
         self.kind
     }
 
-    fn map(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<bool, RecordError> {
+    fn map(
+        &mut self,
+        record: &[u8],
+        _canonical: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Mapped, RecordError> {
         let value: Value =
             serde_json::from_slice(record).map_err(|e| RecordError::Invalid(e.to_string()))?;
         let picked = value
@@ -681,7 +678,7 @@ impl RecordFn for Pick {
             .ok_or_else(|| RecordError::Invalid(format!("has nothing at {:?}", self.pointer)))?;
         // Writing a `Value` into a Vec cannot fail.
         let _ = serde_json::to_writer(out, picked);
-        Ok(true)
+        Ok(Mapped::Written)
     }
 }
 

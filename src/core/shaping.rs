@@ -1,6 +1,7 @@
 //! Shaping stages: `head` (the first N lines or bytes, then no more input:
 //! the glue cancels upstream) and `rechunk` (fixed-size output chunks).
 
+use crate::core::records::Mapped;
 use crate::core::{Error, Progress, Shape, Status, Transform};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -136,22 +137,19 @@ impl crate::core::records::RecordFn for TakeRecords {
     fn map(
         &mut self,
         record: &[u8],
+        canonical: bool,
         out: &mut Vec<u8>,
-    ) -> Result<bool, crate::core::records::RecordError> {
+    ) -> Result<Mapped, crate::core::records::RecordError> {
         if self.left == 0 {
-            return Ok(false);
+            return Ok(Mapped::Dropped);
         }
         self.left -= 1;
         out.extend_from_slice(record);
-        Ok(true)
+        Ok(Mapped::kept(canonical))
     }
 
     fn satisfied(&self) -> bool {
         self.left == 0
-    }
-
-    fn canonical(&self, input: bool) -> bool {
-        input
     }
 }
 

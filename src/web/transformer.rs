@@ -43,8 +43,8 @@ extern "C" {
 
 /// A batch of NDJSON lines between two main-thread Rust stages. Its bytes
 /// stay in wasm memory: the chunk JS passes from one stage to the next
-/// holds only this handle, and the stage that takes it owns the bytes (the
-/// glue frees a batch no stage took, when its chunk is collected).
+/// holds only this handle, and the stage that takes it owns the bytes
+/// (wasm-bindgen frees a batch no stage took when its chunk is collected).
 #[wasm_bindgen(skip_typescript)]
 pub struct Batch {
     bytes: Vec<u8>,
