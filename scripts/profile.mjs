@@ -1,5 +1,5 @@
-// `node scripts/profile.mjs [filter|validate|hash|csv]`: where the time goes
-// in one of issue 12's record chains, in Chromium. Builds the package
+// `node scripts/profile.mjs [filter|validate|hash|csv|gunzip|sha256]`: where
+// the time goes in one of issue 12's chains, in Chromium. Builds the package
 // keeping function names (release code, `wasm-opt -O3 -g`) into a temporary
 // folder, runs the chain over 200,000 `users` rows from a Blob three times
 // to warm up, then once under the DevTools protocol's sampling profiler,
@@ -18,7 +18,11 @@ const CHAINS = {
   filter: [["csv-to-ndjson"], ["ndjson-parse"], ["filter-records", { pattern: "example.org" }], ["ndjson-stringify"]],
   validate: [["csv-to-ndjson"], ["ndjson-parse"], ["validate"], ["ndjson-stringify"]],
   hash: [["csv-to-ndjson"], ["ndjson-parse"], ["validate"], ["hash-field", { iterations: 1 }], ["ndjson-stringify"]],
+  // Byte chains over 16 MiB of lorem (gunzip's input gzipped by our gzip first).
+  gunzip: [["gunzip"]],
+  sha256: [["sha256"]],
 };
+const BYTES = { gunzip: "gzip", sha256: null };
 const name = process.argv[2] ?? "hash";
 const chain = CHAINS[name];
 if (!chain) {
@@ -44,7 +48,10 @@ try {
     const pw = await import("/profiled/pipewright.js");
     await pw.default();
     const parts = [];
-    const reader = pw.createSource("users", { count: 200000, seed: 4 }).getReader();
+    const bytes = ${JSON.stringify(BYTES)}[${JSON.stringify(name)}];
+    let input = bytes === undefined ? pw.createSource("users", { count: 200000, seed: 4 }) : pw.createSource("lorem", { bytes: 16 * 2 ** 20, chunkSize: 65536, seed: 2 });
+    if (bytes) input = input.pipeThrough(pw.createTransform(bytes, {}));
+    const reader = input.getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
     window.profiled = { pw, csv: new Blob(parts) };
     done();
@@ -74,7 +81,7 @@ try {
     const fn = `${callFrame.functionName || "(anonymous)"}${callFrame.url.includes("wasm") ? " [wasm]" : ""}`;
     self.set(fn, (self.get(fn) ?? 0) + 1);
   }
-  console.log(`${name}: ${chain.map(([k]) => k).join(" → ")}, 200,000 rows, ${Math.round(ms)} ms under the profiler`);
+  console.log(`${name}: ${chain.map(([k]) => k).join(" → ")}, ${name in BYTES ? "16 MiB of lorem" : "200,000 rows"}, ${Math.round(ms)} ms under the profiler`);
   for (const [fn, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${((100 * n) / profile.samples.length).toFixed(1).padStart(5)}%  ${fn}`);
   }

@@ -57,9 +57,39 @@ pub fn is_canonical(line: &[u8]) -> bool {
 /// members in order as it reads them: each key's escaped contents and each
 /// value's JSON text (a canonical object has each key once). On `false`
 /// the caller forgets what it was handed and reads the line the slow way.
-pub fn members<'a>(line: &'a [u8], each: impl FnMut(&'a [u8], &'a [u8])) -> bool {
+///
+/// `keys` is what the caller's last such object had, and becomes this
+/// one's: records in a stream mostly share their keys (every record from
+/// one CSV does), so each key that is where the last object had it is
+/// taken with one comparison instead of being scanned and checked against
+/// the others. Returns `Some(same)` for a canonical object, `same` when its
+/// keys were exactly those; `None` otherwise.
+pub fn members<'a>(
+    line: &'a [u8],
+    keys: &mut Keys,
+    each: impl FnMut(&'a [u8], &'a [u8]),
+) -> Option<bool> {
     let mut scan = Scan { s: line, i: 0 };
-    scan.peek() == Some(b'{') && scan.members(0, each) && scan.i == line.len()
+    if scan.peek() != Some(b'{') {
+        return None;
+    }
+    let mut seen = [&[][..]; MAX_KEYS];
+    let (n, same) = scan.members(0, &keys.written, &mut seen, each)?;
+    if scan.i != line.len() {
+        return None;
+    }
+    if !same {
+        keys.written.clear();
+        keys.written
+            .extend(seen[..n].iter().map(|k| [b"\"", *k, b"\":"].concat()));
+    }
+    Some(same)
+}
+
+/// The keys of the last object [`members`] read, as written (`"key":`).
+#[derive(Default)]
+pub struct Keys {
+    written: Vec<Vec<u8>>,
 }
 
 /// Deeper nesting takes the slow path (serde_json's own limit, 128, then
@@ -105,41 +135,61 @@ impl<'a> Scan<'a> {
     }
 
     fn object(&mut self, depth: usize) -> bool {
-        self.members(depth, |_, _| ())
+        let mut seen = [&[][..]; MAX_KEYS];
+        self.members(depth, &[], &mut seen, |_, _| ()).is_some()
     }
 
     /// An object in canonical form, handing each member's key (its escaped
-    /// contents) and value (its JSON text) to `each`.
-    fn members(&mut self, depth: usize, mut each: impl FnMut(&'a [u8], &'a [u8])) -> bool {
+    /// contents) and value (its JSON text) to `each`, and noting each key
+    /// in `seen`: how many there were, and whether they were `hint`'s (a
+    /// previous object's keys, as written) exactly.
+    fn members(
+        &mut self,
+        depth: usize,
+        hint: &[Vec<u8>],
+        seen: &mut [&'a [u8]; MAX_KEYS],
+        mut each: impl FnMut(&'a [u8], &'a [u8]),
+    ) -> Option<(usize, bool)> {
         self.i += 1;
         if self.eat(b"}") {
-            return true;
+            return Some((0, hint.is_empty()));
         }
         let all: &'a [u8] = self.s;
-        let mut keys: [&'a [u8]; MAX_KEYS] = [&[]; MAX_KEYS];
         let mut n = 0;
+        // Every key so far was the hint's, in its place.
+        let mut same = true;
         loop {
-            let Some(key) = self.string() else {
-                return false;
+            let key = match hint.get(n) {
+                // The same bytes as a key already read (a valid string, no
+                // index, unlike the keys before it): that key again.
+                Some(written) if same && all[self.i..].starts_with(written) => {
+                    self.i += written.len();
+                    &all[self.i - written.len() + 1..self.i - 2]
+                }
+                _ => {
+                    same = false;
+                    let key = self.string()?;
+                    if n == MAX_KEYS || is_index(key) || seen[..n].contains(&key) {
+                        return None;
+                    }
+                    if !self.eat(b":") {
+                        return None;
+                    }
+                    key
+                }
             };
-            if n == MAX_KEYS || is_index(key) || keys[..n].contains(&key) {
-                return false;
-            }
-            keys[n] = key;
+            seen[n] = key;
             n += 1;
-            if !self.eat(b":") {
-                return false;
-            }
             let start = self.i;
             if !self.value(depth + 1) {
-                return false;
+                return None;
             }
             each(key, &all[start..self.i]);
             if self.eat(b"}") {
-                return true;
+                return Some((n, same && n == hint.len()));
             }
             if !self.eat(b",") {
-                return false;
+                return None;
             }
         }
     }
@@ -263,6 +313,25 @@ pub fn special(s: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|k| at + k)
+}
+
+/// Whether `s` is ASCII with no backslash: a string's contents that read
+/// as they are. Eight bytes at a time, as [`special`].
+pub fn plain_ascii(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let words = s.chunks_exact(8);
+    let tail = words.remainder();
+    for word in words {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let y = x ^ (ONES * u64::from(b'\\'));
+        // A high bit: a byte of 0x80 or more, or a zero byte of `y` (a
+        // backslash; a false hit needs a true one below it).
+        if (x | (y.wrapping_sub(ONES) & !y)) & HIGHS != 0 {
+            return false;
+        }
+    }
+    tail.iter().all(|&b| b < 0x80 && b != b'\\')
 }
 
 /// A key JS orders first: a canonical array index, 0 ..= 2³² − 2.
@@ -606,6 +675,66 @@ mod tests {
             }
         }
         assert_eq!(special(b""), None);
+    }
+
+    #[test]
+    fn the_word_check_for_plain_ascii_agrees_with_a_byte_loop() {
+        let naive = |s: &[u8]| s.iter().all(|&b| b < 0x80 && b != b'\\');
+        for fill in [b'a', 0x7f, 0x5b, 0x5d, 0x5c ^ 0x80, 0x01] {
+            for len in [0, 1, 7, 8, 9, 19] {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut s = vec![fill; len];
+                        s[at] = b;
+                        assert_eq!(
+                            plain_ascii(&s),
+                            naive(&s),
+                            "fill {fill:#x}, {b:#x} at {at} of {len}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(plain_ascii(b""));
+    }
+
+    #[test]
+    fn members_takes_the_last_objects_keys_as_a_hint_and_still_reads_strictly() {
+        let read = |line: &str, keys: &mut Keys| {
+            let mut got = Vec::new();
+            let same = members(line.as_bytes(), keys, |k, v| {
+                got.push(format!(
+                    "{}={}",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(v)
+                ));
+            });
+            (same, got.join(" "))
+        };
+        let mut keys = Keys::default();
+        assert_eq!(
+            read(r#"{"a":1,"b\n":"x"}"#, &mut keys),
+            (Some(false), r#"a=1 b\n="x""#.into())
+        );
+        assert_eq!(
+            read(r#"{"a":2,"b\n":"y"}"#, &mut keys),
+            (Some(true), r#"a=2 b\n="y""#.into())
+        );
+        // Fewer, more, other or reordered keys: read, not the same.
+        assert_eq!(read(r#"{"a":3}"#, &mut keys).0, Some(false));
+        assert_eq!(read(r#"{"a":3,"c":4}"#, &mut keys).0, Some(false));
+        assert_eq!(read(r#"{"a":3,"c":4}"#, &mut keys).0, Some(true));
+        assert_eq!(read(r#"{"c":4,"a":3}"#, &mut keys).0, Some(false));
+        // A key given twice, an index key or a bad value after hinted keys
+        // is still refused, and the hint stays the last good object's.
+        assert_eq!(read(r#"{"c":4,"a":3,"c":5}"#, &mut keys).0, None);
+        assert_eq!(read(r#"{"c":4,"a":3,"7":5}"#, &mut keys).0, None);
+        assert_eq!(read(r#"{"c":4,"a":03}"#, &mut keys).0, None);
+        assert_eq!(read(r#"{"c":4,"a":3} "#, &mut keys).0, None);
+        assert_eq!(read(r#"{"c":4,"a":3}"#, &mut keys).0, Some(true));
+        assert_eq!(read("{}", &mut keys), (Some(false), String::new()));
+        assert_eq!(read("{}", &mut keys).0, Some(true));
+        assert_eq!(read("[1]", &mut keys).0, None);
     }
 
     #[test]

@@ -7,14 +7,20 @@ use crate::core::{Error, Progress, Shape, Status, Transform};
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)]);
-        s.push(DIGITS[usize::from(b & 0xf)]);
-    }
+    hex_into(bytes, &mut s);
     // Hex digits are ASCII.
     String::from_utf8(s).unwrap_or_default()
+}
+
+/// `bytes` in lowercase hex, appended to `out`.
+pub fn hex_into(bytes: &[u8], out: &mut Vec<u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0xf)]);
+    }
 }
 
 #[derive(Default)]

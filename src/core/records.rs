@@ -12,7 +12,9 @@ pub trait RecordFn {
 
     /// Maps `record` (one line, without its terminator), appending what to
     /// emit to `out`; `canonical` says the record is known to be in
-    /// `JSON.stringify`'s form. Returns what became of it, or
+    /// `JSON.stringify`'s form and UTF-8 (its producer vouched for both: JS
+    /// text, or a Rust stage's [`Mapped::Canonical`] record, which is only
+    /// ever said of UTF-8). Returns what became of it, or
     /// `Err(reason)` for a bad record.
     ///
     /// # Errors
@@ -49,7 +51,7 @@ pub enum Mapped {
     Dropped,
     /// Written to emit.
     Written,
-    /// Written to emit, in `JSON.stringify`'s form.
+    /// Written to emit, in `JSON.stringify`'s form, and UTF-8.
     Canonical,
 }
 
@@ -150,6 +152,7 @@ impl PerRecord {
             return Ok(());
         }
         self.out.clear();
+        debug_assert!(!canonical || std::str::from_utf8(text).is_ok());
         let result = self.f.map(text, canonical, &mut self.out);
         match result {
             Ok(mapped) => {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::core::canon;
-use crate::core::digest::hex;
+use crate::core::digest::{hex, hex_into};
 use crate::core::records::{Mapped, PerRecord, RecordError, RecordFn};
 use crate::core::{Error, OptionProblem, Shape};
 
@@ -115,41 +115,37 @@ fn object(record: &[u8]) -> Result<Map<String, Value>, RecordError> {
 
 /// A record's members as slices of it, in order (a key given twice is
 /// there twice: [`Members::get`] finds the last, as a parsed object keeps
-/// it): each key, and each value's JSON text. Nothing is allocated but the
-/// list and keys with escapes: the per-record stages read a field or two
-/// of records they mostly pass on.
+/// it): each key (unescaped), and each value's JSON text. Nothing is
+/// allocated but the list and keys with escapes: the per-record stages read
+/// a field or two of records they mostly pass on.
 struct Members<'a> {
-    fields: Vec<(Cow<'a, str>, &'a str)>,
+    fields: Vec<(Cow<'a, [u8]>, &'a [u8])>,
     /// The record is in `JSON.stringify`'s form (so is each value).
     canonical: bool,
+    /// It is, and its keys are the last canonical record's, in order.
+    same_keys: bool,
 }
 
 impl<'a> Members<'a> {
+    /// `trusted`: the record's producer vouched for it (see
+    /// [`RecordFn::map`]: canonical form and UTF-8), so its UTF-8 is not
+    /// checked again; the scan still reads it strictly.
+    ///
     /// # Errors
     ///
     /// Not JSON, or not an object: the same reasons [`object`] gives.
-    fn of(record: &'a [u8]) -> Result<Self, RecordError> {
+    fn of(record: &'a [u8], trusted: bool, keys: &mut canon::Keys) -> Result<Self, RecordError> {
         // Records from JS or another Rust stage are in canonical form: one
-        // strict scan reads them (it checks no UTF-8, so that is done here).
-        if let Ok(whole) = std::str::from_utf8(record) {
-            // Each slice's place in the record, as text (the scan cuts at
-            // ASCII bytes, so always between characters).
-            let slice = |b: &'a [u8], around: usize| {
-                let at = b.as_ptr() as usize - record.as_ptr() as usize;
-                whole
-                    .get(at - around..at + b.len() + around)
-                    .unwrap_or_default()
-            };
+        // strict scan reads them (it checks no UTF-8, so that is done here
+        // for a record nobody vouched for).
+        if trusted || std::str::from_utf8(record).is_ok() {
             let mut fields = Vec::with_capacity(8);
-            let canonical = canon::members(record, |k, v| {
-                // The key with its quotes is a JSON string: `text` reads it
-                // (unescaping only a key with escapes).
-                fields.push((text(slice(k, 1)).unwrap_or_default(), slice(v, 0)));
-            });
-            if canonical {
+            let read = canon::members(record, keys, |k, v| fields.push((unescaped(k), v)));
+            if let Some(same_keys) = read {
                 return Ok(Members {
                     fields,
                     canonical: true,
+                    same_keys,
                 });
             }
         }
@@ -159,29 +155,92 @@ impl<'a> Members<'a> {
             Err(RecordError::Invalid("is not a JSON object".to_string()))
         })
     }
+}
 
-    fn get(&self, key: &str) -> Option<&'a str> {
-        self.fields
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
+/// Where a stage's named fields are in a record (a name given twice is
+/// found at its last place, as [`Members::get`] finds it): worked out
+/// again only when the record's keys are not the last canonical record's.
+struct Lookup {
+    names: Vec<String>,
+    at: Vec<Option<usize>>,
+    /// `at` was worked out for a canonical record: the last one.
+    canonical: bool,
+}
+
+impl Lookup {
+    fn new(names: Vec<String>) -> Self {
+        Lookup {
+            names,
+            at: Vec::new(),
+            canonical: false,
+        }
+    }
+
+    /// Finds the names in `obj`: call it for every record `Members::of`
+    /// read, refused or not, before [`Lookup::value`].
+    fn locate(&mut self, obj: &Members<'_>) {
+        if obj.same_keys && self.canonical {
+            return;
+        }
+        self.at.clear();
+        for name in &self.names {
+            let place = obj
+                .fields
+                .iter()
+                .rposition(|(k, _)| k.as_ref() == name.as_bytes());
+            self.at.push(place);
+        }
+        self.canonical = obj.canonical;
+    }
+
+    /// The value of the `n`th name in `obj`, if it has one.
+    fn value<'a>(&self, obj: &Members<'a>, n: usize) -> Option<&'a [u8]> {
+        self.at[n].map(|i| obj.fields[i].1)
     }
 }
 
-/// A field's value, parsed (an error's wording, a number to hash).
-fn parsed(raw: &str) -> Value {
-    serde_json::from_str(raw).unwrap_or(Value::Null)
+/// A canonical string's escaped contents, unescaped (borrowed unless it
+/// has escapes).
+fn unescaped(contents: &[u8]) -> Cow<'_, [u8]> {
+    if !contents.contains(&b'\\') {
+        return Cow::Borrowed(contents);
+    }
+    let mut quoted = Vec::with_capacity(contents.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(contents);
+    quoted.push(b'"');
+    // The scan read it as a valid string: serde_json reads it too.
+    Cow::Owned(
+        serde_json::from_slice::<String>(&quoted)
+            .unwrap_or_default()
+            .into_bytes(),
+    )
+}
+
+fn parsed(raw: &[u8]) -> Value {
+    serde_json::from_slice(raw).unwrap_or(Value::Null)
+}
+
+/// A field's contents when it is a string of ASCII without escapes (most
+/// are): its rules then read bytes, with no UTF-8 check or unescaping.
+fn ascii(json: &[u8]) -> Option<&[u8]> {
+    let inner = json.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    canon::plain_ascii(inner).then_some(inner)
+}
+
+/// Whitespace in ASCII, as `char::is_whitespace` has it.
+fn ascii_space(c: &u8) -> bool {
+    matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// A field's value as a string, borrowed from the record when it has no
 /// escapes; `None` for any other JSON type.
-fn text(json: &str) -> Option<Cow<'_, str>> {
-    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        return serde_json::from_str::<String>(json).ok().map(Cow::Owned);
+fn text(json: &[u8]) -> Option<Cow<'_, str>> {
+    let inner = json.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if inner.contains(&b'\\') {
+        return serde_json::from_slice::<String>(json).ok().map(Cow::Owned);
     }
-    Some(Cow::Borrowed(inner))
+    std::str::from_utf8(inner).ok().map(Cow::Borrowed)
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
@@ -198,11 +257,12 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
             ) -> Result<Members<'a>, M::Error> {
                 let mut fields = Vec::new();
                 while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-                    fields.push((k, map.next_value::<&'de RawValue>()?.get()));
+                    fields.push((k, map.next_value::<&'de RawValue>()?.get().as_bytes()));
                 }
                 Ok(Members {
                     fields,
                     canonical: false,
+                    same_keys: false,
                 })
             }
         }
@@ -211,7 +271,7 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
 }
 
 /// A key, borrowed from the record unless it had escapes.
-struct Key<'a>(Cow<'a, str>);
+struct Key<'a>(Cow<'a, [u8]>);
 
 impl<'de> serde::Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -222,10 +282,10 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
                 f.write_str("a key")
             }
             fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
+                Ok(Key(Cow::Borrowed(s.as_bytes())))
             }
             fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_owned())))
+                Ok(Key(Cow::Owned(s.as_bytes().to_vec())))
             }
         }
         d.deserialize_str(Visit)
@@ -243,8 +303,8 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// SHA-256 of `salt + value`, re-hashed `iterations - 1` more times, as hex.
-pub fn hash_value(salt: &str, value: &str, iterations: u64) -> String {
+/// SHA-256 of `salt + value`, re-hashed `iterations - 1` more times.
+fn hash_digest(salt: &str, value: &[u8], iterations: u64) -> [u8; 32] {
     let mut digest = Sha256::new()
         .chain_update(salt)
         .chain_update(value)
@@ -252,13 +312,72 @@ pub fn hash_value(salt: &str, value: &str, iterations: u64) -> String {
     for _ in 1..iterations {
         digest = Sha256::digest(digest);
     }
-    hex(&digest)
+    digest.into()
+}
+
+/// SHA-256 of `salt + value`, re-hashed `iterations - 1` more times, as hex.
+pub fn hash_value(salt: &str, value: &str, iterations: u64) -> String {
+    hex(&hash_digest(salt, value.as_bytes(), iterations))
 }
 
 pub struct HashField {
     field: String,
     salt: String,
     iterations: u64,
+    keys: canon::Keys,
+    /// How the last record was written: records in a stream mostly share
+    /// their keys (every record from one CSV does), so the sorting and the
+    /// keys' JSON are worked out once per run of them.
+    layout: Layout,
+}
+
+/// How a record with these keys is written: each key once (its last
+/// value), sorted, as `"key":` text, with the member it takes its value
+/// from and whether that is the hashed field.
+#[derive(Default)]
+struct Layout {
+    members: Vec<(Vec<u8>, usize, bool)>,
+    /// The member whose value is hashed, if there is one.
+    hashed: Option<usize>,
+    /// It was made for a canonical record: the last one (those after it
+    /// had other keys), so for any with [`Members::same_keys`].
+    canonical: bool,
+}
+
+impl Layout {
+    fn value<'a>(&self, obj: &Members<'a>) -> Option<&'a [u8]> {
+        self.hashed.map(|i| obj.fields[i].1)
+    }
+
+    fn of(obj: &Members<'_>, field: &str) -> Self {
+        let mut sorted: BTreeMap<&[u8], usize> = BTreeMap::new();
+        for (i, (key, _)) in obj.fields.iter().enumerate() {
+            sorted.insert(key, i);
+        }
+        let members: Vec<(Vec<u8>, usize, bool)> = sorted
+            .into_iter()
+            .map(|(key, i)| {
+                let mut text = Vec::with_capacity(key.len() + 3);
+                if canon::special(key).is_none() {
+                    // Nothing to escape: the key as it is.
+                    text.push(b'"');
+                    text.extend_from_slice(key);
+                    text.push(b'"');
+                } else {
+                    // Writing a str into a Vec cannot fail; keys came from
+                    // UTF-8 text.
+                    let _ = serde_json::to_writer(&mut text, &String::from_utf8_lossy(key));
+                }
+                text.push(b':');
+                (text, i, key == field.as_bytes())
+            })
+            .collect();
+        Layout {
+            hashed: members.iter().find(|m| m.2).map(|m| m.1),
+            members,
+            canonical: obj.canonical,
+        }
+    }
 }
 
 impl RecordFn for HashField {
@@ -269,20 +388,27 @@ impl RecordFn for HashField {
     fn map(
         &mut self,
         record: &[u8],
-        _canonical: bool,
+        canonical: bool,
         out: &mut Vec<u8>,
     ) -> Result<Mapped, RecordError> {
-        let obj = Members::of(record)?;
-        let Some(raw) = obj.get(&self.field) else {
+        let obj = Members::of(record, canonical, &mut self.keys)?;
+        // Before anything can refuse it: `same_keys` compares with this
+        // record's keys from now on.
+        if !(obj.same_keys && self.layout.canonical) {
+            self.layout = Layout::of(&obj, &self.field);
+        }
+        let Some(raw) = self.layout.value(&obj) else {
             return Err(RecordError::Invalid(format!(
                 "has no field `{}`",
                 self.field
             )));
         };
-        let value = match text(raw) {
-            Some(s) => s,
+        let digest = match text(raw) {
+            Some(s) => hash_digest(&self.salt, s.as_bytes(), self.iterations),
             None => match parsed(raw) {
-                Value::Number(n) => Cow::Owned(n.to_string()),
+                Value::Number(n) => {
+                    hash_digest(&self.salt, n.to_string().as_bytes(), self.iterations)
+                }
                 other => {
                     return Err(RecordError::Invalid(format!(
                         "field `{}` is {}, not a string",
@@ -292,39 +418,24 @@ impl RecordFn for HashField {
                 }
             },
         };
-        let hashed = hash_value(&self.salt, &value, self.iterations);
         // As a parsed object writes itself: keys sorted, each once with its
         // last value; values in JSON.stringify's form (core::canon).
-        let mut sorted: BTreeMap<&str, &str> = BTreeMap::new();
-        for (key, raw) in &obj.fields {
-            sorted.insert(key, raw);
-        }
         out.push(b'{');
-        let mut first = true;
-        for (key, raw) in sorted {
-            if !first {
+        for (n, (key, i, hashed)) in self.layout.members.iter().enumerate() {
+            if n > 0 {
                 out.push(b',');
             }
-            first = false;
-            if canon::special(key.as_bytes()).is_none() {
-                // Nothing to escape: the key as it is.
-                out.push(b'"');
-                out.extend_from_slice(key.as_bytes());
-                out.push(b'"');
-            } else {
-                // Writing a str into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut *out, key);
-            }
-            out.push(b':');
-            if key == self.field {
+            out.extend_from_slice(key);
+            let raw = obj.fields[*i].1;
+            if *hashed {
                 // Hex digits: a JSON string as it is.
                 out.push(b'"');
-                out.extend_from_slice(hashed.as_bytes());
+                hex_into(&digest, out);
                 out.push(b'"');
             } else if obj.canonical {
-                out.extend_from_slice(raw.as_bytes());
+                out.extend_from_slice(raw);
             } else {
-                canon::canonical(raw.as_bytes(), out).map_err(RecordError::Invalid)?;
+                canon::canonical(raw, out).map_err(RecordError::Invalid)?;
             }
         }
         out.push(b'}');
@@ -339,11 +450,16 @@ pub fn hash_field(field: &str, salt: &str, iterations: u64, max_errors: u64) -> 
         field: field.to_string(),
         salt: salt.to_string(),
         iterations: iterations.max(1),
+        keys: canon::Keys::default(),
+        layout: Layout::default(),
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }
 
 pub struct Validate {
+    keys: canon::Keys,
+    /// The required fields, then the email field, then the length field.
+    fields: Lookup,
     required: Vec<String>,
     email_field: String,
     min_length_field: String,
@@ -353,42 +469,60 @@ pub struct Validate {
 /// A plausible address: one '@', something before it, a dot after it, no
 /// spaces. Deliberately simple: the lesson is the counting, not RFC 5322.
 fn email_shaped(s: &str) -> bool {
-    let b = s.as_bytes();
-    let Some(at) = memchr::memchr(b'@', b) else {
-        return false;
-    };
-    let (local, domain) = (&b[..at], &b[at + 1..]);
     // Whitespace as char::is_whitespace has it: its ASCII part by byte,
     // the rest only where there is anything but ASCII.
-    let spaced = b
-        .iter()
-        .any(|c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '))
-        || (!s.is_ascii() && s.contains(char::is_whitespace));
-    // The domain: two or more dot-separated parts, none empty.
-    !local.is_empty()
-        && !spaced
-        && memchr::memchr(b'@', domain).is_none()
-        && memchr::memchr(b'.', domain).is_some()
-        && !domain.starts_with(b".")
-        && !domain.ends_with(b".")
-        && !domain.windows(2).any(|w| w == b"..")
+    email_shaped_ascii(s.as_bytes()) && (s.is_ascii() || !s.contains(char::is_whitespace))
+}
+
+/// The rule on bytes, with only ASCII whitespace counted: the whole rule
+/// for ASCII text.
+fn email_shaped_ascii(b: &[u8]) -> bool {
+    // One pass: one '@' with something before it; after it, a dot, none
+    // first, last or next to another; no whitespace anywhere.
+    let (mut at, mut dot, mut prev) = (None, false, 0);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'@' if at.is_some() => return false,
+            b'@' => at = Some(i),
+            b'.' if at.is_some() => {
+                if prev == b'.' || prev == b'@' {
+                    return false;
+                }
+                dot = true;
+            }
+            _ if ascii_space(&c) => return false,
+            _ => {}
+        }
+        prev = c;
+    }
+    at.is_some_and(|a| a > 0) && dot && prev != b'.'
 }
 
 impl Validate {
     fn check(&self, obj: &Members<'_>) -> Result<(), String> {
-        for field in &self.required {
-            match obj.get(field) {
+        let n = self.required.len();
+        for (i, field) in self.required.iter().enumerate() {
+            match self.fields.value(obj, i) {
                 None => return Err(format!("`{field}` is missing")),
-                Some("null") => return Err(format!("`{field}` is missing")),
-                Some(raw) if text(raw).is_some_and(|s| s.trim().is_empty()) => {
+                Some(b"null") => return Err(format!("`{field}` is missing")),
+                Some(raw)
+                    if ascii(raw).map_or_else(
+                        || text(raw).is_some_and(|s| s.trim().is_empty()),
+                        |b| b.iter().all(ascii_space),
+                    ) =>
+                {
                     return Err(format!("`{field}` is empty"))
                 }
                 _ => {}
             }
         }
         if !self.email_field.is_empty() {
-            if let Some(raw) = obj.get(&self.email_field) {
-                if !text(raw).is_some_and(|s| email_shaped(&s)) {
+            if let Some(raw) = self.fields.value(obj, n) {
+                let shaped = ascii(raw).map_or_else(
+                    || text(raw).is_some_and(|s| email_shaped(&s)),
+                    email_shaped_ascii,
+                );
+                if !shaped {
                     return Err(format!(
                         "`{}` is not an email address: {}",
                         self.email_field,
@@ -398,8 +532,11 @@ impl Validate {
             }
         }
         if !self.min_length_field.is_empty() {
-            if let Some(raw) = obj.get(&self.min_length_field) {
-                let len = text(raw).map_or(0, |s| s.chars().count()) as u64;
+            if let Some(raw) = self.fields.value(obj, n + 1) {
+                let len = ascii(raw)
+                    .map(<[u8]>::len)
+                    .or_else(|| text(raw).map(|s| s.chars().count()))
+                    .unwrap_or(0) as u64;
                 if len < self.min_length {
                     return Err(format!(
                         "`{}` is {len} characters, fewer than {}",
@@ -420,10 +557,11 @@ impl RecordFn for Validate {
     fn map(
         &mut self,
         record: &[u8],
-        _canonical: bool,
+        canonical: bool,
         out: &mut Vec<u8>,
     ) -> Result<Mapped, RecordError> {
-        let obj = Members::of(record)?;
+        let obj = Members::of(record, canonical, &mut self.keys)?;
+        self.fields.locate(&obj);
         self.check(&obj).map_err(RecordError::Invalid)?;
         out.extend_from_slice(record);
         Ok(Mapped::kept(obj.canonical))
@@ -437,13 +575,17 @@ pub fn validate(
     min_length: u64,
     max_errors: u64,
 ) -> PerRecord {
-    let required = required
+    let required: Vec<String> = required
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect();
+    let mut names: Vec<String> = required.clone();
+    names.extend([email_field.to_string(), min_length_field.to_string()]);
     let f = Validate {
+        keys: canon::Keys::default(),
+        fields: Lookup::new(names),
         required,
         email_field: email_field.to_string(),
         min_length_field: min_length_field.to_string(),

@@ -432,6 +432,7 @@ impl Driver {
         let record = &self.out[..self.filled];
         if self.transform.record_canonical() {
             debug_assert!(crate::core::canon::is_form(record), "{}", self.kind());
+            debug_assert!(std::str::from_utf8(record).is_ok(), "{}", self.kind());
             emit(Piece::Canonical(record));
         } else {
             emit(Piece::Record(record));
