@@ -315,6 +315,31 @@ pub fn special(s: &[u8]) -> Option<usize> {
         .map(|k| at + k)
 }
 
+/// Where the first byte [`special`] finds or the first byte above ASCII
+/// is, eight bytes at a time.
+pub fn special_or_high(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    for word in s.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        // As in `special`, plus each high byte's own bit (never a false hit).
+        let hits = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
+            | (x & HIGHS);
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    s[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
+        .map(|k| at + k)
+}
+
 /// Whether `s` is ASCII with no backslash: a string's contents that read
 /// as they are. Eight bytes at a time, as [`special`].
 pub fn plain_ascii(s: &[u8]) -> bool {
@@ -675,6 +700,34 @@ mod tests {
             }
         }
         assert_eq!(special(b""), None);
+    }
+
+    #[test]
+    fn the_word_scan_for_special_or_high_bytes_agrees_with_a_byte_loop() {
+        let naive = |s: &[u8]| {
+            s.iter()
+                .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
+        };
+        for fill in [b'a', 0x7f, 0x20, 0x21, 0x23, 0x5d] {
+            for at in 0..19 {
+                for b in 0..=255u8 {
+                    let mut s = vec![fill; 19];
+                    s[at] = b;
+                    assert_eq!(
+                        special_or_high(&s),
+                        naive(&s),
+                        "fill {fill:#x}, {b:#x} at {at}"
+                    );
+                    s[(at + 3) % 19] = 0xc3;
+                    assert_eq!(
+                        special_or_high(&s),
+                        naive(&s),
+                        "fill {fill:#x}, {b:#x} at {at}, high"
+                    );
+                }
+            }
+        }
+        assert_eq!(special_or_high(b""), None);
     }
 
     #[test]

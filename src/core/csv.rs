@@ -23,6 +23,8 @@ pub struct CsvToNdjson {
     keys: Option<Vec<Vec<u8>>>,
     /// Where a plain line's delimiters are (reused).
     cuts: Vec<usize>,
+    /// The header's keys' length, as written (`{"key":`, `,"key":`).
+    keys_len: usize,
     /// The header's keys are distinct and none is an array index, so each
     /// line written is in `JSON.stringify`'s form (fields are strings,
     /// escaped as it escapes them).
@@ -72,6 +74,7 @@ impl CsvToNdjson {
             ends: vec![0; 64],
             nend: 0,
             keys: None,
+            keys_len: 0,
             cuts: Vec::new(),
             keys_canonical: true,
             in_record: false,
@@ -171,6 +174,7 @@ impl CsvToNdjson {
                 keys.push(key);
                 start = end;
             }
+            self.keys_len = keys.iter().map(Vec::len).sum();
             self.keys = Some(keys);
             return Ok(());
         };
@@ -204,19 +208,26 @@ impl CsvToNdjson {
     /// Returns the bytes it consumed, or `None` to leave the record to
     /// csv-core (quotes, escapes, bad UTF-8 or a wrong field count, a line
     /// not all here yet, one too long).
-    fn plain_record(&mut self, rest: &[u8]) -> Option<usize> {
+    fn plain_record(&mut self, rest: &[u8], output: &mut [u8], w: &mut usize) -> Option<usize> {
         let nl = memchr::memchr(b'\n', rest)?;
         let line = &rest[..nl];
         let body = line.strip_suffix(b"\r").unwrap_or(line);
-        // A quote, a CR, anything JSON must escape (one word-at-a-time
-        // scan): csv-core's path, which quotes and escapes.
-        if body.len() > self.max_record || canon::special(body).is_some() {
+        if body.len() > self.max_record {
             return None;
         }
-        let (Some(keys), Ok(_)) = (&self.keys, std::str::from_utf8(body)) else {
-            // Bad UTF-8: csv-core's path names the field and byte.
-            return None;
-        };
+        // A quote, a CR, anything JSON must escape: csv-core's path, which
+        // quotes and escapes; bad UTF-8: csv-core's path names the field
+        // and byte. One word-at-a-time scan finds both, and ASCII needs no
+        // UTF-8 check.
+        if let Some(at) = canon::special_or_high(body) {
+            if body[at] < 0x80
+                || canon::special(&body[at..]).is_some()
+                || std::str::from_utf8(body).is_err()
+            {
+                return None;
+            }
+        }
+        let keys = self.keys.as_ref()?;
         self.cuts.clear();
         self.cuts.extend(memchr::memchr_iter(self.delimiter, body));
         // A field count that is an error: csv-core's path says what is wrong.
@@ -225,17 +236,37 @@ impl CsvToNdjson {
         }
         self.cuts.push(body.len());
         // The NDJSON line straight from the input (a field of valid UTF-8
-        // split at an ASCII delimiter is valid too).
-        self.line.clear();
+        // split at an ASCII delimiter is valid too): into the output where
+        // it fits, else into `line` to go out as the output frees.
+        let need = self.keys_len + body.len() + keys.len() + 3;
+        let direct = output.len() - *w >= need;
+        if !direct {
+            self.line.clear();
+            self.line.resize(need, 0);
+        }
+        let out = if direct {
+            &mut output[*w..*w + need]
+        } else {
+            &mut self.line[..]
+        };
+        let mut o = 0;
+        let mut put = |bytes: &[u8]| {
+            out[o..o + bytes.len()].copy_from_slice(bytes);
+            o += bytes.len();
+        };
         let mut start = 0;
         for (key, &end) in keys.iter().zip(&self.cuts) {
-            self.line.extend_from_slice(key);
-            self.line.push(b'"');
-            self.line.extend_from_slice(&body[start..end]);
-            self.line.push(b'"');
+            put(key);
+            put(b"\"");
+            put(&body[start..end]);
+            put(b"\"");
             start = end + 1;
         }
-        self.line.extend_from_slice(b"}\n");
+        put(b"}\n");
+        debug_assert_eq!(o, need);
+        if direct {
+            *w += need;
+        }
         self.written = 0;
         self.in_record = false;
         self.reader.set_line(self.reader.line() + 1);
@@ -309,7 +340,7 @@ impl CsvToNdjson {
                 self.record_line = self.reader.line();
                 self.record_offset = self.offset;
                 if self.replay == self.replay_len && self.keys.is_some() {
-                    if let Some(n) = self.plain_record(&input[*i..]) {
+                    if let Some(n) = self.plain_record(&input[*i..], output, w) {
                         *i += n;
                         continue;
                     }

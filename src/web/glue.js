@@ -835,6 +835,10 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
     if (state.ended) return false;
     const [seq, i] = slot;
     admitted?.();
+    // A view into a larger buffer (the file source's pieces are views of
+    // what it read; a user's subarray) would be cloned whole: its own bytes
+    // go instead, and a pinned Worker may take them over.
+    if (chunk instanceof Uint8Array && chunk.byteLength !== chunk.buffer.byteLength) chunk = chunk.slice();
     const move = pinned && chunk instanceof Uint8Array && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
     if (!pinned) payload.set(seq, chunk);
     control.sent(move);

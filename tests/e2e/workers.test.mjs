@@ -78,6 +78,38 @@ eachEngine((suite) => {
     assert.deepEqual(problems, []);
   });
 
+  test("a file source's chunks (views of one read) reach Workers as their own bytes; a consumer that detaches one is told", async () => {
+    const { result, problems } = await inPage(`async () => {
+      const text = await collect(pw.createSource("lorem", { bytes: 3000000, chunkSize: 65536, seed: 9 }));
+      const blob = new Blob([text]);
+      const views = [];
+      const seen = pw.createSource("file", { file: blob, chunkSize: 65536 }).getReader();
+      for (let r = await seen.read(); !r.done; r = await seen.read()) views.push(r.value.byteLength < r.value.buffer.byteLength);
+      const upper = await collect(sourceOf([text]).pipeThrough(pw.createTransform("uppercase")));
+      const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+      const report = await pw.runPipeline({
+        source: { kind: "file", file: blob, chunkSize: 65536 },
+        stages: [{ kind: "uppercase", worker: true }, { kind: "uppercase", pool: 2 }],
+        sink: { kind: "digest" },
+      });
+      const expected = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", upper)), (b) => b.toString(16).padStart(2, "0")).join("");
+      const pinned = await collect(pw.createSource("file", { file: blob, chunkSize: 65536 }).pipeThrough(pw.createTransform("uppercase", { worker: true })));
+      // A consumer that transfers a chunk's buffer takes the rest of the read.
+      const reader = pw.createSource("file", { file: blob, chunkSize: 65536 }).getReader();
+      const first = (await reader.read()).value;
+      structuredClone(first.buffer, { transfer: [first.buffer] });
+      const error = await reader.read().then(() => null, (e) => ({ name: e.name, message: e.message }));
+      return { views: views.filter(Boolean).length, chunks: views.length, digest: report.stages[3].result, expected, pinned: same(pinned, upper), transfers: report.stages[1].transfers, error };
+    }`);
+    assert.ok(result.views > 0, `some chunks are views of a larger read (${result.views} of ${result.chunks})`);
+    assert.equal(result.digest, result.expected, "pinned then pooled uppercase over the file's views: the right bytes");
+    assert.ok(result.pinned, "a pinned stage after the file source: the right bytes");
+    assert.equal(result.transfers, result.chunks, "each view went as its own buffer, moved");
+    assert.equal(result.error?.name, "TypeError");
+    assert.match(result.error?.message ?? "", /^file: a chunk's buffer was transferred or detached/);
+    assert.deepEqual(problems, []);
+  });
+
   test("a pinned stage's one lane shows its chunks in flight, up to inFlight", async () => {
     // 2 MiB chunks, so that each one keeps the worker busy for a
     // measurable time: Firefox's performance.now() ticks in whole
