@@ -55,6 +55,7 @@ pub fn source(
                 reader: RefCell::new(None),
                 ahead: RefCell::new(None),
                 drained: Cell::new(false),
+                next: RefCell::new(None),
             };
             (producer, Some(size))
         }
