@@ -674,9 +674,11 @@ export async function recordRows() {
         }),
     },
   ];
+  // A warm-up round, then the median of 5: these rows move most between
+  // runs (a median of 2 moved 2.9–3.8× for the second chain in one evening).
   for (const job of jobs) {
     const times = { ours: [], peer: [] };
-    for (let round = 0; round <= 2; round++) {
+    for (let round = 0; round <= 5; round++) {
       const a = await job.ours();
       const b = await job.peer();
       if (a.out !== b.out) throw new Error(`${job.what}: output differs from plain JS (${a.out.length} vs ${b.out.length} chars)`);
