@@ -263,6 +263,21 @@ fn canon_of(line: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The same records (the values JS would hold) as NDJSON in two forms: as
+/// they are, and spaced, which no scan takes for canonical.
+fn two_forms(records: &[Value]) -> (Vec<u8>, Vec<u8>) {
+    let (mut canonical_lines, mut spaced_lines) = (Vec::new(), Vec::new());
+    for r in records {
+        let line = canon_of(serde_json::to_string(r).unwrap().as_bytes());
+        canonical_lines.extend(&line);
+        canonical_lines.push(b'\n');
+        spaced_lines.push(b' ');
+        spaced_lines.extend(&line);
+        spaced_lines.extend(b" \n");
+    }
+    (canonical_lines, spaced_lines)
+}
+
 fn record_value() -> impl Strategy<Value = Value> {
     let key = "id|name|email|[a-c0-9]{0,2}|[\"\\\\\\n]a|é";
     let field = prop_oneof![
@@ -282,19 +297,7 @@ proptest! {
 
     #[test]
     fn fast_and_slow_record_paths_agree(records in prop::collection::vec(record_value(), 1..6)) {
-        let mut canonical_lines = Vec::new();
-        let mut spaced_lines = Vec::new();
-        for r in &records {
-            // The same record (the value JS would hold) in two forms: as
-            // it is, and spaced, which no scan takes for canonical.
-            let line = canon_of(serde_json::to_string(r).unwrap().as_bytes());
-            canonical_lines.extend(&line);
-            canonical_lines.push(b'\n');
-            spaced_lines.push(b' ');
-            spaced_lines.extend(&line);
-            spaced_lines.push(b' ');
-            spaced_lines.push(b'\n');
-        }
+        let (canonical_lines, spaced_lines) = two_forms(&records);
         let stages = [
             ("ndjson-parse", json!({ "maxErrors": 100 })),
             ("validate", json!({ "required": "id,name", "emailField": "email", "minLengthField": "name", "minLength": 2, "maxErrors": 100 })),
@@ -357,15 +360,7 @@ proptest! {
 
     #[test]
     fn records_sharing_keys_read_as_records_that_do_not(records in keyed_runs()) {
-        let (mut canonical_lines, mut spaced_lines) = (Vec::new(), Vec::new());
-        for r in &records {
-            let line = canon_of(serde_json::to_string(r).unwrap().as_bytes());
-            canonical_lines.extend(&line);
-            canonical_lines.push(b'\n');
-            spaced_lines.push(b' ');
-            spaced_lines.extend(&line);
-            spaced_lines.extend(b" \n");
-        }
+        let (canonical_lines, spaced_lines) = two_forms(&records);
         for (kind, options) in [
             ("validate", json!({ "maxErrors": 100 })),
             ("validate", json!({ "required": "a,é", "emailField": "b", "minLengthField": "password", "minLength": 3, "maxErrors": 100 })),

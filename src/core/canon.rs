@@ -291,6 +291,17 @@ impl<'a> Scan<'a> {
 /// a backslash, a control byte): eight bytes at a time, as strings are
 /// most of a record's bytes.
 pub fn special(s: &[u8]) -> Option<usize> {
+    first_of::<false>(s)
+}
+
+/// Where the first byte [`special`] finds or the first byte above ASCII
+/// is, eight bytes at a time.
+pub fn special_or_high(s: &[u8]) -> Option<usize> {
+    first_of::<true>(s)
+}
+
+/// The first special byte, or with `HIGH` also the first above ASCII.
+fn first_of<const HIGH: bool>(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;
@@ -299,36 +310,13 @@ pub fn special(s: &[u8]) -> Option<usize> {
         // A byte's high bit is set here where it is zero (a quote or a
         // backslash after the xor) or below 0x20; a false hit can only
         // follow a true one (a borrow from a lower byte), so the lowest
-        // set bit is the first special byte.
+        // set bit is the first special byte. A high byte's own bit is
+        // never a false hit.
         let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let hits = zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')))
-            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
-        if hits != 0 {
-            return Some(at + hits.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    s[at..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|k| at + k)
-}
-
-/// Where the first byte [`special`] finds or the first byte above ASCII
-/// is, eight bytes at a time.
-pub fn special_or_high(s: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    for word in s.chunks_exact(8) {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        // As in `special`, plus each high byte's own bit (never a false hit).
         let hits = zero(x ^ (ONES * u64::from(b'"')))
             | zero(x ^ (ONES * u64::from(b'\\')))
             | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
-            | (x & HIGHS);
+            | if HIGH { x & HIGHS } else { 0 };
         if hits != 0 {
             return Some(at + hits.trailing_zeros() as usize / 8);
         }
@@ -336,7 +324,7 @@ pub fn special_or_high(s: &[u8]) -> Option<usize> {
     }
     s[at..]
         .iter()
-        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20 || (HIGH && b >= 0x80))
         .map(|k| at + k)
 }
 
