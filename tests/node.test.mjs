@@ -1,0 +1,84 @@
+// The package in Node ≥ 20 (issue 13, in part): initialised from the .wasm
+// file's bytes, its main-thread stages run on Node's global WHATWG streams,
+// interoperate with Node's own streams (Readable.toWeb / Writable.toWeb),
+// and say what is wrong as in the browser. Stages in Workers are refused
+// with an error naming the option and the runtime — never a hang or
+// "Worker is not defined".
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Readable, Writable } from "node:stream";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { repoRoot } from "../scripts/serve.mjs";
+
+const pkg = join(repoRoot, "www", "pkg");
+const pw = await import(join(pkg, "pipewright.js"));
+await pw.default({ module_or_path: readFileSync(join(pkg, "pipewright_bg.wasm")) });
+
+const bytesOf = async (readable) => {
+  const parts = [];
+  for await (const chunk of readable) parts.push(chunk);
+  return Buffer.concat(parts);
+};
+
+test("main-thread stages run on Node's streams: gzip is read back by Node's zlib", async () => {
+  const text = await bytesOf(pw.createSource("lorem", { bytes: 300000, chunkSize: 4096, seed: 3 }));
+  assert.equal(text.length, 300000);
+  const gz = await bytesOf(Readable.toWeb(Readable.from([text])).pipeThrough(pw.createTransform("gzip", { level: 6 })));
+  assert.ok(gunzipSync(gz).equals(text), "zlib.gunzipSync gives the text back");
+  const back = await bytesOf(Readable.toWeb(Readable.from([gz])).pipeThrough(pw.createTransform("gunzip")));
+  assert.ok(back.equals(text), "and so does our gunzip");
+});
+
+test("a file through gzip with Readable.toWeb and Writable.toWeb, as the README shows", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pipewright-node-"));
+  try {
+    const path = join(dir, "in.txt");
+    const out = join(dir, "in.txt.gz");
+    const text = Buffer.from("Node's streams meet Pipewright's.\n".repeat(5000));
+    writeFileSync(path, text);
+    await Readable.toWeb(createReadStream(path)).pipeThrough(pw.createTransform("gzip")).pipeTo(Writable.toWeb(createWriteStream(out)));
+    assert.ok(gunzipSync(readFileSync(out)).equals(text));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("runPipeline reports, with metrics, in Node", async () => {
+  const seen = [];
+  const report = await pw.runPipeline(
+    { source: { kind: "users", count: 500, seed: 2 }, stages: [{ kind: "csv-to-ndjson" }, { kind: "gzip" }], sink: { kind: "digest" } },
+    { onMetrics: (m) => seen.push(m.stages.length), metricsInterval: 16 },
+  );
+  assert.equal(report.ok, true);
+  assert.equal(report.stages.length, 4);
+  assert.equal(report.stages[0].chunksOut, report.stages[1].chunksIn);
+  assert.match(report.stages[3].result, /^[0-9a-f]{64}$/);
+  assert.ok(report.totals.bytes > 0);
+  assert.ok(seen.length >= 1 && seen.every((n) => n === 4), "onMetrics saw every stage");
+});
+
+test("errors name the stage, the option or the position, as in the browser", async () => {
+  assert.throws(() => pw.createTransform("gzip", { level: 12 }), (e) => e instanceof RangeError && e.stage === "gzip" && e.option === "level" && /option `level`/.test(e.message));
+  assert.throws(() => pw.createTransform("gzipp"), (e) => e instanceof TypeError && /gzipp/.test(e.message));
+  const bad = Readable.toWeb(Readable.from([Buffer.from("this is not gzip at all")])).pipeThrough(pw.createTransform("gunzip"));
+  await assert.rejects(bytesOf(bad), (e) => e.stage === "gunzip" && typeof e.offset === "number" && /gunzip/.test(e.message));
+  await assert.rejects(pw.runPipeline({ source: { kind: "lorem" }, stages: [{ kind: "gzip", level: "high" }], sink: { kind: "count" } }), (e) => e.path === "stages[0].level");
+});
+
+test("stages in Workers are refused in Node, naming the option and why", async () => {
+  for (const [options, option] of [[{ worker: true }, "worker"], [{ pool: 2 }, "pool"], [{ pool: true }, "pool"]]) {
+    assert.throws(
+      () => pw.createTransform("uppercase", options),
+      (e) => e instanceof TypeError && e.stage === "uppercase" && e.option === option && /Web Workers/.test(e.message) && /Node/.test(e.message),
+      JSON.stringify(options),
+    );
+  }
+  await assert.rejects(
+    pw.runPipeline({ source: { kind: "lorem", bytes: 1000 }, stages: [{ kind: "sha256", worker: true }], sink: { kind: "count" } }),
+    (e) => e instanceof TypeError && e.option === "worker" && !/is not defined/.test(e.message),
+  );
+  assert.deepEqual(pw.workerCounts(), { created: 0, terminated: 0, active: 0 });
+});
