@@ -328,23 +328,19 @@ fn first_of<const HIGH: bool>(s: &[u8]) -> Option<usize> {
         .map(|k| at + k)
 }
 
-/// Whether `s` is ASCII with no backslash: a string's contents that read
-/// as they are. Eight bytes at a time, as [`special`].
-pub fn plain_ascii(s: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let words = s.chunks_exact(8);
-    let tail = words.remainder();
-    for word in words {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let y = x ^ (ONES * u64::from(b'\\'));
-        // A high bit: a byte of 0x80 or more, or a zero byte of `y` (a
-        // backslash; a false hit needs a true one below it).
-        if (x | (y.wrapping_sub(ONES) & !y)) & HIGHS != 0 {
-            return false;
-        }
+/// `text` (valid UTF-8) as a JSON string, escaped as `JSON.stringify`
+/// escapes it. Most text needs no escape and is copied whole.
+pub fn json_string(text: &[u8], out: &mut Vec<u8>) {
+    if special(text).is_none() {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text);
+        out.push(b'"');
+    } else {
+        // UTF-8 by the caller's word; writing to a Vec cannot fail.
+        let text = std::str::from_utf8(text).unwrap_or_default();
+        let _ = serde_json::to_writer(&mut *out, text);
     }
-    tail.iter().all(|&b| b < 0x80 && b != b'\\')
 }
 
 /// A key JS orders first: a canonical array index, 0 ..= 2³² − 2.
@@ -716,27 +712,6 @@ mod tests {
             }
         }
         assert_eq!(special_or_high(b""), None);
-    }
-
-    #[test]
-    fn the_word_check_for_plain_ascii_agrees_with_a_byte_loop() {
-        let naive = |s: &[u8]| s.iter().all(|&b| b < 0x80 && b != b'\\');
-        for fill in [b'a', 0x7f, 0x5b, 0x5d, 0x5c ^ 0x80, 0x01] {
-            for len in [0, 1, 7, 8, 9, 19] {
-                for at in 0..len {
-                    for b in 0..=255u8 {
-                        let mut s = vec![fill; len];
-                        s[at] = b;
-                        assert_eq!(
-                            plain_ascii(&s),
-                            naive(&s),
-                            "fill {fill:#x}, {b:#x} at {at} of {len}"
-                        );
-                    }
-                }
-            }
-        }
-        assert!(plain_ascii(b""));
     }
 
     #[test]

@@ -49,21 +49,6 @@ pub struct CsvToNdjson {
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
-/// `field` (valid UTF-8) as a JSON string, escaped as `JSON.stringify`
-/// escapes it. Most fields need no escape and are copied whole.
-fn json_string(field: &[u8], out: &mut Vec<u8>) {
-    if canon::special(field).is_none() {
-        out.reserve(field.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(field);
-        out.push(b'"');
-    } else {
-        // Checked as UTF-8 by the caller; writing to a Vec cannot fail.
-        let text = std::str::from_utf8(field).unwrap_or_default();
-        let _ = serde_json::to_writer(&mut *out, text);
-    }
-}
-
 impl CsvToNdjson {
     pub fn new(delimiter: u8, max_record: usize, max_errors: u64) -> Self {
         CsvToNdjson {
@@ -165,7 +150,7 @@ impl CsvToNdjson {
                 let end = end.min(nout);
                 let field = &self.fields[start..end];
                 let mut key = vec![if i == 0 { b'{' } else { b',' }];
-                json_string(field, &mut key);
+                canon::json_string(field, &mut key);
                 key.push(b':');
                 let repeated = keys.iter().any(|k: &Vec<u8>| k[1..] == key[1..]);
                 if repeated || canon::is_index(field) {
@@ -191,7 +176,7 @@ impl CsvToNdjson {
         for (key, &end) in keys.iter().zip(ends) {
             let end = end.min(nout);
             self.line.extend_from_slice(key);
-            json_string(&self.fields[start..end], &mut self.line);
+            canon::json_string(&self.fields[start..end], &mut self.line);
             start = end;
         }
         if keys.is_empty() {

@@ -114,7 +114,7 @@ fn object(record: &[u8]) -> Result<Map<String, Value>, RecordError> {
 }
 
 /// A record's members as slices of it, in order (a key given twice is
-/// there twice: [`Members::get`] finds the last, as a parsed object keeps
+/// there twice: [`positions`] finds the last, as a parsed object keeps
 /// it): each key (unescaped), and each value's JSON text. Nothing is
 /// allocated but the list and keys with escapes: the per-record stages read
 /// a field or two of records they mostly pass on.
@@ -157,46 +157,39 @@ impl<'a> Members<'a> {
     }
 }
 
-/// Where a stage's named fields are in a record (a name given twice is
-/// found at its last place, as [`Members::get`] finds it): worked out
-/// again only when the record's keys are not the last canonical record's.
-struct Lookup {
-    names: Vec<String>,
-    at: Vec<Option<usize>>,
-    /// `at` was worked out for a canonical record: the last one.
+/// Something worked out from a record's keys (where a stage's fields are,
+/// how it writes the record), kept while records come with the same keys.
+#[derive(Default)]
+struct PerKeys<T> {
+    value: T,
+    /// `value` was worked out for a canonical record: the last one (those
+    /// after it had other keys), so it holds for any with
+    /// [`Members::same_keys`].
     canonical: bool,
 }
 
-impl Lookup {
-    fn new(names: Vec<String>) -> Self {
-        Lookup {
-            names,
-            at: Vec::new(),
-            canonical: false,
+impl<T> PerKeys<T> {
+    /// Works `value` out again with `make` unless `obj` has the keys it was
+    /// worked out for. Call it for every record `Members::of` read, refused
+    /// or not: `same_keys` compares with the last one.
+    fn update(&mut self, obj: &Members<'_>, make: impl FnOnce(&Members<'_>) -> T) {
+        if !(obj.same_keys && self.canonical) {
+            self.value = make(obj);
+            self.canonical = obj.canonical;
         }
     }
+}
 
-    /// Finds the names in `obj`: call it for every record `Members::of`
-    /// read, refused or not, before [`Lookup::value`].
-    fn locate(&mut self, obj: &Members<'_>) {
-        if obj.same_keys && self.canonical {
-            return;
-        }
-        self.at.clear();
-        for name in &self.names {
-            let place = obj
-                .fields
+/// Where each of `names` is among `obj`'s members: a name given twice at
+/// its last place, as a parsed object keeps it.
+fn positions<'n>(obj: &Members<'_>, names: impl Iterator<Item = &'n str>) -> Vec<Option<usize>> {
+    names
+        .map(|name| {
+            obj.fields
                 .iter()
-                .rposition(|(k, _)| k.as_ref() == name.as_bytes());
-            self.at.push(place);
-        }
-        self.canonical = obj.canonical;
-    }
-
-    /// The value of the `n`th name in `obj`, if it has one.
-    fn value<'a>(&self, obj: &Members<'a>, n: usize) -> Option<&'a [u8]> {
-        self.at[n].map(|i| obj.fields[i].1)
-    }
+                .rposition(|(k, _)| k.as_ref() == name.as_bytes())
+        })
+        .collect()
 }
 
 /// A canonical string's escaped contents, unescaped (borrowed unless it
@@ -225,7 +218,9 @@ fn parsed(raw: &[u8]) -> Value {
 /// are): its rules then read bytes, with no UTF-8 check or unescaping.
 fn ascii(json: &[u8]) -> Option<&[u8]> {
     let inner = json.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    canon::plain_ascii(inner).then_some(inner)
+    // A JSON string's contents hold no raw quote or control byte, so the
+    // scan stops only at a backslash or a byte above ASCII.
+    canon::special_or_high(inner).is_none().then_some(inner)
 }
 
 /// Whitespace in ASCII, as `char::is_whitespace` has it.
@@ -325,10 +320,10 @@ pub struct HashField {
     salt: String,
     iterations: u64,
     keys: canon::Keys,
-    /// How the last record was written: records in a stream mostly share
-    /// their keys (every record from one CSV does), so the sorting and the
-    /// keys' JSON are worked out once per run of them.
-    layout: Layout,
+    /// How records with the last record's keys are written: records in a
+    /// stream mostly share their keys (every record from one CSV does), so
+    /// the sorting and the keys' JSON are worked out once per run of them.
+    layout: PerKeys<Layout>,
 }
 
 /// How a record with these keys is written: each key once (its last
@@ -339,9 +334,6 @@ struct Layout {
     members: Vec<(Vec<u8>, usize, bool)>,
     /// The member whose value is hashed, if there is one.
     hashed: Option<usize>,
-    /// It was made for a canonical record: the last one (those after it
-    /// had other keys), so for any with [`Members::same_keys`].
-    canonical: bool,
 }
 
 impl Layout {
@@ -357,17 +349,9 @@ impl Layout {
         let members: Vec<(Vec<u8>, usize, bool)> = sorted
             .into_iter()
             .map(|(key, i)| {
+                // Keys came from UTF-8 text.
                 let mut text = Vec::with_capacity(key.len() + 3);
-                if canon::special(key).is_none() {
-                    // Nothing to escape: the key as it is.
-                    text.push(b'"');
-                    text.extend_from_slice(key);
-                    text.push(b'"');
-                } else {
-                    // Writing a str into a Vec cannot fail; keys came from
-                    // UTF-8 text.
-                    let _ = serde_json::to_writer(&mut text, &String::from_utf8_lossy(key));
-                }
+                canon::json_string(key, &mut text);
                 text.push(b':');
                 (text, i, key == field.as_bytes())
             })
@@ -375,7 +359,6 @@ impl Layout {
         Layout {
             hashed: members.iter().find(|m| m.2).map(|m| m.1),
             members,
-            canonical: obj.canonical,
         }
     }
 }
@@ -394,10 +377,9 @@ impl RecordFn for HashField {
         let obj = Members::of(record, canonical, &mut self.keys)?;
         // Before anything can refuse it: `same_keys` compares with this
         // record's keys from now on.
-        if !(obj.same_keys && self.layout.canonical) {
-            self.layout = Layout::of(&obj, &self.field);
-        }
-        let Some(raw) = self.layout.value(&obj) else {
+        self.layout.update(&obj, |obj| Layout::of(obj, &self.field));
+        let layout = &self.layout.value;
+        let Some(raw) = layout.value(&obj) else {
             return Err(RecordError::Invalid(format!(
                 "has no field `{}`",
                 self.field
@@ -421,7 +403,7 @@ impl RecordFn for HashField {
         // As a parsed object writes itself: keys sorted, each once with its
         // last value; values in JSON.stringify's form (core::canon).
         out.push(b'{');
-        for (n, (key, i, hashed)) in self.layout.members.iter().enumerate() {
+        for (n, (key, i, hashed)) in layout.members.iter().enumerate() {
             if n > 0 {
                 out.push(b',');
             }
@@ -451,15 +433,16 @@ pub fn hash_field(field: &str, salt: &str, iterations: u64, max_errors: u64) -> 
         salt: salt.to_string(),
         iterations: iterations.max(1),
         keys: canon::Keys::default(),
-        layout: Layout::default(),
+        layout: PerKeys::default(),
     };
     PerRecord::new(f, Shape::Records, 1 << 30, max_errors)
 }
 
 pub struct Validate {
     keys: canon::Keys,
-    /// The required fields, then the email field, then the length field.
-    fields: Lookup,
+    /// Where the required fields are, then the email field, then the
+    /// length field.
+    at: PerKeys<Vec<Option<usize>>>,
     required: Vec<String>,
     email_field: String,
     min_length_field: String,
@@ -499,10 +482,15 @@ fn email_shaped_ascii(b: &[u8]) -> bool {
 }
 
 impl Validate {
+    /// The value of the `n`th field [`Validate::at`] locates, if any.
+    fn value<'a>(&self, obj: &Members<'a>, n: usize) -> Option<&'a [u8]> {
+        self.at.value[n].map(|i| obj.fields[i].1)
+    }
+
     fn check(&self, obj: &Members<'_>) -> Result<(), String> {
         let n = self.required.len();
         for (i, field) in self.required.iter().enumerate() {
-            match self.fields.value(obj, i) {
+            match self.value(obj, i) {
                 None => return Err(format!("`{field}` is missing")),
                 Some(b"null") => return Err(format!("`{field}` is missing")),
                 Some(raw)
@@ -517,7 +505,7 @@ impl Validate {
             }
         }
         if !self.email_field.is_empty() {
-            if let Some(raw) = self.fields.value(obj, n) {
+            if let Some(raw) = self.value(obj, n) {
                 let shaped = ascii(raw).map_or_else(
                     || text(raw).is_some_and(|s| email_shaped(&s)),
                     email_shaped_ascii,
@@ -532,7 +520,7 @@ impl Validate {
             }
         }
         if !self.min_length_field.is_empty() {
-            if let Some(raw) = self.fields.value(obj, n + 1) {
+            if let Some(raw) = self.value(obj, n + 1) {
                 let len = ascii(raw)
                     .map(<[u8]>::len)
                     .or_else(|| text(raw).map(|s| s.chars().count()))
@@ -561,7 +549,11 @@ impl RecordFn for Validate {
         out: &mut Vec<u8>,
     ) -> Result<Mapped, RecordError> {
         let obj = Members::of(record, canonical, &mut self.keys)?;
-        self.fields.locate(&obj);
+        let (required, email, length) = (&self.required, &self.email_field, &self.min_length_field);
+        self.at.update(&obj, |obj| {
+            let names = required.iter().chain([email, length]).map(String::as_str);
+            positions(obj, names)
+        });
         self.check(&obj).map_err(RecordError::Invalid)?;
         out.extend_from_slice(record);
         Ok(Mapped::kept(obj.canonical))
@@ -581,11 +573,9 @@ pub fn validate(
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect();
-    let mut names: Vec<String> = required.clone();
-    names.extend([email_field.to_string(), min_length_field.to_string()]);
     let f = Validate {
         keys: canon::Keys::default(),
-        fields: Lookup::new(names),
+        at: PerKeys::default(),
         required,
         email_field: email_field.to_string(),
         min_length_field: min_length_field.to_string(),
