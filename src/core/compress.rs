@@ -42,11 +42,18 @@ fn progress(consumed: u64, written: u64, status: Status) -> Progress {
 }
 
 /// The encoder hands zlib input in whole blocks of this size only (the last
-/// one at the end excepted). zlib-rs's output depends on how its input
-/// arrives (fed a byte at a time it emits different, equally valid, bytes),
-/// so this is what makes the compressed bytes independent of chunking. 32 KiB
-/// is the deflate window; zlib holds about that much back anyway.
+/// one at the end excepted), and output space of `STAGE` bytes only, always
+/// empty: zlib-rs's output depends on both (fed a byte at a time it emits
+/// different, equally valid, bytes; and measured, a 300 KB chunk given in one
+/// call with a large output buffer gave 2 bytes more than the same chunk cut
+/// in 7 KB pieces). Calling zlib the same way whatever the caller's chunks
+/// and buffers is what makes the compressed bytes independent of both.
+/// 32 KiB is the deflate window; zlib holds about that much back anyway.
 const BLOCK: usize = 32 * 1024;
+/// zlib's output space per call: what a block can compress to at worst
+/// (deflateBound: stored blocks' 5 bytes per 16 KiB, and the header and
+/// trailer), rounded up.
+const STAGE: usize = BLOCK + 1024;
 
 pub struct Encoder {
     kind: &'static str,
@@ -55,7 +62,11 @@ pub struct Encoder {
     block: Vec<u8>,
     /// How much of a full `block` zlib has consumed.
     fed: usize,
-    finished: bool,
+    /// zlib's output, `STAGE` bytes; `staged` of it not yet handed out.
+    stage: Box<[u8]>,
+    staged: std::ops::Range<usize>,
+    /// zlib said the stream ended.
+    ended: bool,
 }
 
 impl Encoder {
@@ -72,55 +83,51 @@ impl Encoder {
             z,
             block: Vec::with_capacity(BLOCK),
             fed: 0,
-            finished: false,
+            stage: vec![0; STAGE].into_boxed_slice(),
+            staged: 0..0,
+            ended: false,
         }
     }
 
-    /// Compresses the unfed rest of `block`; returns (consumed, written, status).
-    fn feed(
-        &mut self,
-        output: &mut [u8],
-        flush: FlushCompress,
-    ) -> Result<(usize, usize, ZStatus), Error> {
-        let block = std::mem::take(&mut self.block);
-        let result = self.run(&block[self.fed..], output, flush);
-        let pending = block.len() - self.fed;
-        self.block = block;
-        let (c, w, status) = result?;
+    /// Hands out what zlib wrote and is still staged; returns the count.
+    fn drain(&mut self, output: &mut [u8]) -> usize {
+        let n = self.staged.len().min(output.len());
+        let from = self.staged.start;
+        output[..n].copy_from_slice(&self.stage[from..from + n]);
+        self.staged.start += n;
+        n
+    }
+
+    /// Compresses the unfed rest of `block` into the empty stage.
+    fn feed(&mut self, flush: FlushCompress) -> Result<(), Error> {
+        debug_assert!(self.staged.is_empty());
+        let (in0, out0) = (self.z.total_in(), self.z.total_out());
+        let status = self
+            .z
+            .compress(&self.block[self.fed..], &mut self.stage, flush)
+            .map_err(|e| Error::Codec {
+                stage: self.kind,
+                offset: self.z.total_in(),
+                detail: e.to_string(),
+            })?;
+        // Per-call deltas are bounded by the slices' lengths.
+        let (c, w) = (
+            (self.z.total_in() - in0) as usize,
+            (self.z.total_out() - out0) as usize,
+        );
+        self.ended = status == ZStatus::StreamEnd;
         // zlib always moves with room on both sides; if it ever did not, an
         // error beats a driver spinning on the same call.
-        if c == 0
-            && w == 0
-            && !output.is_empty()
-            && status != ZStatus::StreamEnd
-            && (pending > 0 || flush == FlushCompress::Finish)
-        {
+        if c == 0 && w == 0 && !self.ended {
             return Err(Error::Codec {
                 stage: self.kind,
                 offset: self.z.total_in(),
                 detail: "the encoder made no progress".to_string(),
             });
         }
-        self.fed += c as usize;
-        Ok((c as usize, w as usize, status))
-    }
-
-    fn run(
-        &mut self,
-        input: &[u8],
-        output: &mut [u8],
-        flush: FlushCompress,
-    ) -> Result<(u64, u64, ZStatus), Error> {
-        let (in0, out0) = (self.z.total_in(), self.z.total_out());
-        let status = self
-            .z
-            .compress(input, output, flush)
-            .map_err(|e| Error::Codec {
-                stage: self.kind,
-                offset: self.z.total_in(),
-                detail: e.to_string(),
-            })?;
-        Ok((self.z.total_in() - in0, self.z.total_out() - out0, status))
+        self.fed += c;
+        self.staged = 0..w;
+        Ok(())
     }
 }
 
@@ -136,22 +143,18 @@ impl Transform for Encoder {
     fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
         let (mut consumed, mut written) = (0, 0);
         loop {
+            written += self.drain(&mut output[written..]);
+            if !self.staged.is_empty() {
+                return Ok(progress(
+                    consumed as u64,
+                    written as u64,
+                    Status::OutputFull,
+                ));
+            }
             if self.block.len() == BLOCK {
-                if written == output.len() {
-                    return Ok(progress(
-                        consumed as u64,
-                        written as u64,
-                        Status::OutputFull,
-                    ));
-                }
-                let (_, w, _) = self.feed(&mut output[written..], FlushCompress::None)?;
-                written += w;
                 if self.fed < BLOCK {
-                    return Ok(progress(
-                        consumed as u64,
-                        written as u64,
-                        Status::OutputFull,
-                    ));
+                    self.feed(FlushCompress::None)?;
+                    continue;
                 }
                 self.block.clear();
                 self.fed = 0;
@@ -167,17 +170,17 @@ impl Transform for Encoder {
     }
 
     fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
-        if self.finished {
-            return Ok(progress(0, 0, Status::Finished));
+        let mut written = 0;
+        loop {
+            written += self.drain(&mut output[written..]);
+            if !self.staged.is_empty() {
+                return Ok(progress(0, written as u64, Status::OutputFull));
+            }
+            if self.ended {
+                return Ok(progress(0, written as u64, Status::Finished));
+            }
+            self.feed(FlushCompress::Finish)?;
         }
-        let (_, w, status) = self.feed(output, FlushCompress::Finish)?;
-        self.finished = status == ZStatus::StreamEnd;
-        let status = if self.finished {
-            Status::Finished
-        } else {
-            Status::OutputFull
-        };
-        Ok(progress(0, w as u64, status))
     }
 }
 
