@@ -1,7 +1,8 @@
 // `npm run bench [-- --browser chromium|firefox|webkit]`: runs
 // bench/index.html in one engine (headless Chromium by default; Firefox ESR
 // headless; WebKitGTK's MiniBrowser under Xvfb), prints the tables and the
-// wasm size, and writes JSON to bench/results/. Every peer is measured in the
+// wasm size, and writes JSON to bench/results/. With Chromium (unless
+// --no-node) it then runs bench/cli.mjs: `pipewright run` on 1 GiB in Node. Every peer is measured in the
 // same engine and run, so ratios compare within an engine.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -131,6 +132,14 @@ try {
 } finally {
   await session.close();
   server.close();
+}
+
+// Issue 13's command-line figures, in Node (not a browser): with the
+// default run (Chromium). `node bench/cli.mjs` runs them by itself.
+if (engineName === "chromium" && !process.argv.includes("--no-node")) {
+  const { spawnSync } = await import("node:child_process");
+  const cli = spawnSync(process.execPath, [join(repoRoot, "bench", "cli.mjs")], { stdio: "inherit" });
+  if (cli.status !== 0) process.exitCode = 1;
 }
 
 // The page's own figures: how soon it is usable (Run enabled, from the

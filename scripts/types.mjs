@@ -188,6 +188,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   onMetrics?: (metrics: MetricsSnapshot) => void;
   metricsInterval?: number;
+  /**
+   * Also writes every chunk the sink gets into this stream, in order, at
+   * its pace (a chunk reaches the sink once this stream took it) (a file: \`Writable.toWeb(fs.createWriteStream(path))\`); closed at
+   * the end, aborted when the run fails.
+   */
+  output?: WritableStream;
 }
 
 /**

@@ -1,7 +1,9 @@
 // The package in Node ≥ 20 (issue 13, in part): initialised from the .wasm
 // file's bytes, its main-thread stages run on Node's global WHATWG streams,
 // interoperate with Node's own streams (Readable.toWeb / Writable.toWeb),
-// and say what is wrong as in the browser. Stages in Workers are refused
+// and say what is wrong as in the browser. Every transform in the catalogue
+// runs here on tests/digests.mjs's seeded input (tests/e2e/package.test.mjs
+// checks the browsers get the same digests, from the package's tarball). Stages in Workers are refused
 // with an error naming the option and the runtime — never a hang or
 // "Worker is not defined".
 import { test } from "node:test";
@@ -10,8 +12,10 @@ import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync,
 import { Readable, Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
+import { gunzipSync, inflateRawSync } from "node:zlib";
 import { repoRoot } from "../scripts/serve.mjs";
+import { chainFor, transformDigests } from "./digests.mjs";
 
 const pkg = join(repoRoot, "www", "pkg");
 const pw = await import(join(pkg, "pipewright.js"));
@@ -81,4 +85,59 @@ test("stages in Workers are refused in Node, naming the option and why", async (
     (e) => e instanceof TypeError && e.option === "worker" && !/is not defined/.test(e.message),
   );
   assert.deepEqual(pw.workerCounts(), { created: 0, terminated: 0, active: 0 });
+});
+
+test("every transform in the catalogue runs in Node; what can be checked against Node's own zlib and crypto is", async () => {
+  const digests = await transformDigests(pw);
+  const transforms = pw.catalog().filter((s) => s.role === "transform");
+  assert.deepEqual(Object.keys(digests).sort(), transforms.map((s) => s.kind).sort());
+  // The seeded source's own bytes, as the chains start from them.
+  const [[source, options]] = chainFor(transforms.find((s) => s.kind === "identity"));
+  const input = await bytesOf(pw.createSource(source, options));
+  const sha = (b) => createHash("sha256").update(b).digest("hex");
+  assert.deepEqual(digests.identity, { bytes: input.length, sha256: sha(input) });
+  // Round trips give the input back.
+  for (const kind of ["gunzip", "inflate", "base64-decode", "decrypt", "encrypt", "text-decode", "text-encode", "throttle", "delay", "rechunk"]) {
+    assert.deepEqual(digests[kind], digests.identity, `${kind} gives the input back`);
+  }
+  const gz = await bytesOf(Readable.toWeb(Readable.from([input])).pipeThrough(pw.createTransform("gzip", { level: 5 })));
+  assert.deepEqual(digests.gzip, { bytes: gz.length, sha256: sha(gz) });
+  assert.ok(gunzipSync(gz).equals(input), "zlib reads gzip's output back");
+  const raw = await bytesOf(Readable.toWeb(Readable.from([input])).pipeThrough(pw.createTransform("deflate", { format: "deflate-raw", level: 3 })));
+  assert.equal(digests.deflate.sha256, sha(raw));
+  assert.ok(inflateRawSync(raw).equals(input));
+  assert.equal(digests.sha256.sha256, sha(Buffer.from(sha(input))), "sha256 writes the input's digest in hex");
+  assert.deepEqual(digests["base64-encode"].sha256, sha(Buffer.from(input.toString("base64url"))));
+  assert.equal(digests.uppercase.sha256, sha(Buffer.from(input.toString("latin1").toUpperCase(), "latin1")));
+  assert.equal(digests.head.sha256, sha(Buffer.from(`${input.toString("utf8").split("\n").slice(0, 123).join("\n")}\n`)));
+});
+
+test("runPipeline's output: every chunk the sink gets, written to a Node stream in order, and the run's failure aborts it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pipewright-node-"));
+  try {
+    const out = join(dir, "out.gz");
+    const report = await pw.runPipeline(
+      { source: { kind: "lorem", bytes: 200000, chunkSize: 3000, seed: 4 }, stages: [{ kind: "gzip" }], sink: { kind: "digest" } },
+      { output: Writable.toWeb(createWriteStream(out)) },
+    );
+    const written = readFileSync(out);
+    assert.equal(report.stages[2].result, createHash("sha256").update(written).digest("hex"), "the file holds what the sink digested");
+    const text = await bytesOf(pw.createSource("lorem", { bytes: 200000, chunkSize: 3000, seed: 4 }));
+    assert.ok(gunzipSync(written).equals(text));
+
+    let aborted = null;
+    const output = new WritableStream({ abort: (reason) => (aborted = reason) });
+    await assert.rejects(pw.runPipeline({ source: { kind: "lorem", bytes: 1000 }, stages: [{ kind: "gunzip" }], sink: { kind: "count" } }, { output }), (e) => e.stage === "gunzip");
+    assert.equal(aborted?.stage, "gunzip", "the output was aborted with the run's error");
+
+    const locked = new WritableStream();
+    locked.getWriter();
+    await assert.rejects(pw.runPipeline({ source: { kind: "lorem", bytes: 10 }, sink: { kind: "count" } }, { output: locked }), (e) => e instanceof TypeError && e.option === "output" && /locked/.test(e.message));
+    await assert.rejects(pw.runPipeline({ source: { kind: "lorem", bytes: 10 }, sink: { kind: "count" } }, { output: "out.txt" }), (e) => e instanceof TypeError && e.option === "output" && /WritableStream/.test(e.message));
+    // A failing output fails the run with its own error.
+    const broken = new WritableStream({ write: () => Promise.reject(new Error("disk full")) });
+    await assert.rejects(pw.runPipeline({ source: { kind: "lorem", bytes: 500000 }, sink: { kind: "count" } }, { output: broken }), /disk full/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -440,6 +440,39 @@ export function orCrash(run) {
   );
 }
 
+// runPipeline's `output`: a TransformStream before the sink that also
+// writes each chunk into the WritableStream `output`, and `fail(reason)`.
+// A chunk goes on to the sink once `output` has taken it (its write
+// settled), so a slow file holds the pipeline back as a slow sink would,
+// nothing piles up in between, and whatever the sink got, `output` has:
+// a failed run loses nothing already passed on. `output`'s own error fails
+// the run. The end closes `output`; a failed run aborts it through `fail`
+// (Chromium and Node never call a transformer's cancel()).
+export function forwardTo(output) {
+  const writer = output.getWriter();
+  let done = false;
+  const transform = new TransformStream(
+    {
+      async transform(chunk, controller) {
+        await writer.write(chunk);
+        controller.enqueue(chunk);
+      },
+      async flush() {
+        done = true;
+        await writer.close();
+      },
+    },
+    { highWaterMark: 1 },
+    { highWaterMark: 0 },
+  );
+  const fail = (reason) => {
+    if (done) return;
+    done = true;
+    writer.abort(reason).catch(() => {});
+  };
+  return [transform, fail];
+}
+
 export function makeReadable(stage, kind, highWaterMark) {
   // A source is paused from the moment its queue is full (desiredSize ≤ 0,
   // Node: push() returned false) until the stream pulls again.
@@ -641,8 +674,12 @@ function wakeup() {
 // WebKitGTK never collected a dropped pooled stream in 30 s of allocation
 // pressure (a pinned one it did).
 const POOL_IDLE_MS = 2000;
+// How long a new Worker may take to load and answer before its stage fails.
+// Measured here, one starts in well under a second, even with the wasm
+// module to instantiate.
+const WORKER_START_MS = 30_000;
 
-export function makeWorkerTransform(control, workerUrl, module, kind, options, config) {
+export function makeWorkerTransform(control, module, kind, options, config) {
   // `blocks`: a stage that keeps state, pooled by independent blocks
   // (gzip, pigz's method): control.split cuts the chunks into job messages,
   // which the pool runs like stateless chunks, and control.frame turns the
@@ -667,6 +704,7 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
   const kill = (slot) => {
     if (slot?.alive) {
       slot.alive = false;
+      slot.stopStart();
       slot.worker.terminate();
       // Whatever waits for it to start (the stream's start, a pool
       // waking) goes on and finds the stage ended.
@@ -753,20 +791,41 @@ export function makeWorkerTransform(control, workerUrl, module, kind, options, c
   };
   const spawn = (i, incarnation) => {
     const name = pinned ? `pipewright ${kind}` : `pipewright ${kind} #${i}`;
-    const worker = new Worker(workerUrl, { type: "module", name });
+    // One expression, `new Worker(new URL("./worker.js", import.meta.url),
+    // { type: "module" })`: the form Vite (and webpack) recognise as a
+    // worker entry and bundle with the package it imports. Unbundled it is
+    // simply this file's neighbour, src/web/worker.js.
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name });
     workersCreated += 1;
-    const slot = { worker, alive: true, incarnation, finished: null };
+    const slot = { worker, alive: true, incarnation, finished: null, answered: false };
+    // A Worker that never starts would fail again if restarted: the stage
+    // fails at once, saying so (a bundle without the package's worker.js,
+    // or one that dropped its code, is the likely cause).
+    const notStarted = (why) => {
+      if (slot !== slots[i] || state.failure || state.ended) return;
+      fail(pipewrightError(kind, `${kind}: its Worker ${why}; a bundler must ship the package's Worker entry (worker.js) beside the bundle: see the README's "Bundlers"`));
+    };
+    const silent = setTimeout(() => notStarted(`loaded but did not answer within ${WORKER_START_MS / 1000} s`), WORKER_START_MS);
     slot.ready = new Promise((resolve, reject) => {
       slot.started = resolve;
       worker.onmessage = ({ data }) => {
-        if (data.type === "ready") return data.error ? reject(remoteError(data.error, kind)) : resolve();
+        if (data.type === "ready") {
+          slot.answered = true;
+          clearTimeout(silent);
+          return data.error ? reject(remoteError(data.error, kind)) : resolve();
+        }
         if (data.seq === -1) return slot.finished?.(data);
         onAnswer(i, slot, data);
       };
     });
     slot.ready.catch(fail);
+    slot.stopStart = () => clearTimeout(silent);
     worker.onerror = (event) => {
       event.preventDefault();
+      if (!slot.answered) {
+        clearTimeout(silent);
+        return notStarted(event.message ? `failed while starting: ${event.message}` : "could not be loaded as a module script");
+      }
       onCrash(i, slot, event.message || "the worker failed");
     };
     worker.postMessage({ type: "init", module, kind, options, blocks, index: i, incarnation, faults });

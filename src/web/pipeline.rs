@@ -1,6 +1,8 @@
-//! `runPipeline(spec, { signal, onMetrics, metricsInterval })`: builds the
-//! stages of a spec, pipes them (`pipeThrough` … `pipeTo`), reports metrics
-//! while it runs and resolves to a report. Errors propagate as in Node's
+//! `runPipeline(spec, { signal, onMetrics, metricsInterval, output })`:
+//! builds the stages of a spec, pipes them (`pipeThrough` … `pipeTo`),
+//! reports metrics while it runs and resolves to a report. `output`, a
+//! `WritableStream`, also gets every chunk the sink gets (the `pipewright`
+//! command writes a file or stdout with it). Errors propagate as in Node's
 //! `pipeline()`: any stage's error cancels upstream, aborts downstream, and
 //! rejects the promise with that error.
 
@@ -36,6 +38,7 @@ struct RunOptions {
     signal: Option<AbortSignal>,
     on_metrics: Option<Function>,
     interval_ms: f64,
+    output: Option<web_sys::WritableStream>,
 }
 
 impl RunOptions {
@@ -44,6 +47,7 @@ impl RunOptions {
             signal: None,
             on_metrics: None,
             interval_ms: DEFAULT_METRICS_INTERVAL_MS,
+            output: None,
         };
         if options.is_undefined() || options.is_null() {
             return Ok(run);
@@ -90,6 +94,24 @@ impl RunOptions {
                     ))
                 }
             }
+        }
+        let output = get("output");
+        if !output.is_undefined() {
+            let stream: web_sys::WritableStream = output.dyn_into().map_err(|_| {
+                run_error(
+                    "output",
+                    "must be a WritableStream".into(),
+                    OptionProblem::Type,
+                )
+            })?;
+            if stream.locked() {
+                return Err(run_error(
+                    "output",
+                    "is locked: another writer holds it".into(),
+                    OptionProblem::Type,
+                ));
+            }
+            run.output = Some(stream);
         }
         Ok(run)
     }
@@ -212,6 +234,11 @@ pub fn run_pipeline(spec: JsValue, options: JsValue) -> js_sys::Promise {
 extern "C" {
     #[wasm_bindgen(js_name = orCrash)]
     fn or_crash(run: js_sys::Promise) -> js_sys::Promise;
+
+    /// `[transform, fail]`: a TransformStream that also writes each chunk
+    /// into `output`, and `fail(reason)`, which aborts `output`.
+    #[wasm_bindgen(js_name = forwardTo)]
+    fn forward_to(output: &web_sys::WritableStream) -> Array;
 }
 
 async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
@@ -252,6 +279,13 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     }
     let (sink, handle) = build::sink(spec.sink.info, &spec.sink.options)?;
     handles.push(handle);
+    // Taken last, once nothing in the build can fail and leave it locked.
+    let mut fail_output = None;
+    if let Some(output) = &run.output {
+        let pair = forward_to(output);
+        readable = readable.pipe_through(pair.get(0).unchecked_ref::<ReadableWritablePair>());
+        fail_output = Some(pair.get(1).unchecked_into::<Function>());
+    }
     for (i, h) in handles.iter().enumerate() {
         h.index.set(i);
     }
@@ -285,6 +319,9 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     retire(&sink);
     if let Some(cb) = &run.on_metrics {
         call_on_metrics(cb, &metrics_snapshot(&handles, started));
+    }
+    if let (Err(reason), Some(fail)) = (&result, &fail_output) {
+        let _ = fail.call1(&JsValue::UNDEFINED, reason);
     }
     result.map(|_| report(&handles, duration))
 }

@@ -33,7 +33,6 @@ extern "C" {
     #[wasm_bindgen(js_name = makeWorkerTransform)]
     fn make_worker_transform(
         control: WorkerControl,
-        worker_url: &str,
         module: &JsValue,
         kind: &str,
         options: &JsValue,
@@ -118,9 +117,9 @@ pub fn transform_stream(
     // The Worker resolves the stage's own options again; where it runs and
     // its queue are this side's business.
     let options = to_js_value(&o.to_json(&[Group::Stage]));
+    ship_worker_entry();
     let stream = make_worker_transform(
         control,
-        &worker_url(),
         &wasm_bindgen::module(),
         info.kind,
         &options,
@@ -129,9 +128,13 @@ pub fn transform_stream(
     (stream, handle)
 }
 
-/// The URL of the worker entry script, shipped next to the package.
-fn worker_url() -> String {
-    wasm_bindgen::link_to!(module = "/src/web/worker.js")
+/// Ships src/web/worker.js beside glue.js, which starts every Worker from
+/// it. wasm-bindgen copies a linked file into the package only when code
+/// that asks for its URL is kept (measured: without this call the package
+/// had no worker.js); glue.js does not take the URL from here because it
+/// names the file in the one form bundlers recognise as a worker entry.
+fn ship_worker_entry() {
+    let _ = wasm_bindgen::link_to!(module = "/src/web/worker.js");
 }
 
 /// What a Worker runs: the stage itself, or (a stage pooled by blocks)
