@@ -1,8 +1,8 @@
 // `node bench/cli.mjs [--mib 1024]` (part of `npm run bench`): the
 // `pipewright run` command on a 1 GiB file through gzip (level 6) into a
 // file, side by side with Node's own zlib.createGzip() at the same level in
-// a stream.pipeline() from and to files, each in its own Node process, in
-// turns, twice each. Prints both throughputs and their ratio, and the
+// a stream.pipeline() from and to files, and with gzip pooled over 2
+// worker_threads, each in its own Node process, in turns, twice each. Prints both throughputs and their ratio, and the
 // command's memory: its peak RSS on the 1 GiB file less its peak RSS on a
 // 1 MiB one (the growth a bigger file costs; flat means it streams).
 // Writes JSON to bench/results/. Ratios only compare within one run: the
@@ -39,9 +39,12 @@ try {
 
   const spec = join(dir, "gzip.json");
   writeFileSync(spec, JSON.stringify({ source: { kind: "file" }, stages: [{ kind: "gzip", level: LEVEL }], sink: { kind: "count" } }));
-  const ours = (input) => {
+  // The same with gzip pooled over 2 worker_threads (pigz's method).
+  const pooledSpec = join(dir, "gzip-pool.json");
+  writeFileSync(pooledSpec, JSON.stringify({ source: { kind: "file" }, stages: [{ kind: "gzip", level: LEVEL, pool: 2 }], sink: { kind: "count" } }));
+  const ours = (input, which = spec) => {
     const t0 = performance.now();
-    const run = spawnSync(process.execPath, [cli, "run", spec, "--input", input, "--output", join(dir, "ours.gz"), "--json"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [cli, "run", which, "--input", input, "--output", join(dir, "ours.gz"), "--json"], { encoding: "utf8" });
     const ms = performance.now() - t0;
     if (run.status !== 0) throw new Error(`pipewright run failed: ${run.stderr}`);
     const report = JSON.parse(run.stdout);
@@ -58,14 +61,16 @@ pipeline(fs.createReadStream(process.argv[1]), zlib.createGzip({ level: ${LEVEL}
   };
 
   const baseline = ours(small);
-  const runs = { ours: [], zlib: [] };
+  const runs = { ours: [], zlib: [], pooled: [] };
   for (let i = 0; i < 2; i++) {
     runs.ours.push(ours(big));
     runs.zlib.push(zlib(big));
+    runs.pooled.push(ours(big, pooledSpec));
   }
   const best = (list) => list.reduce((a, b) => (b.ms < a.ms ? b : a));
   const o = best(runs.ours);
   const z = best(runs.zlib);
+  const p = best(runs.pooled);
   const mbs = (r) => (MIB * 1.048576) / (r.ms / 1000);
   const growth = Math.max(...runs.ours.map((r) => r.peakRss)) - baseline.peakRss;
   const result = {
@@ -75,7 +80,9 @@ pipeline(fs.createReadStream(process.argv[1]), zlib.createGzip({ level: ${LEVEL}
     level: LEVEL,
     pipewright: { bestMs: o.ms, mbPerS: mbs(o), outBytes: o.outBytes, runsMs: runs.ours.map((r) => r.ms), peakRss: runs.ours.map((r) => r.peakRss) },
     zlib: { bestMs: z.ms, mbPerS: mbs(z), outBytes: z.outBytes, runsMs: runs.zlib.map((r) => r.ms), peakRss: runs.zlib.map((r) => r.peakRss) },
+    pooled: { bestMs: p.ms, mbPerS: mbs(p), outBytes: p.outBytes, runsMs: runs.pooled.map((r) => r.ms), peakRss: runs.pooled.map((r) => r.peakRss) },
     ratio: z.ms / o.ms,
+    pooledRatio: z.ms / p.ms,
     rss: { baselineBytes: baseline.peakRss, growthBytes: growth },
   };
   const f = (n) => n.toFixed(0);
@@ -85,7 +92,8 @@ pipeline(fs.createReadStream(process.argv[1]), zlib.createGzip({ level: ${LEVEL}
   console.log("|---|---:|---:|---:|");
   console.log(`| \`pipewright run\` (file → gzip → file) | ${f(result.pipewright.mbPerS)} | ${mib(o.outBytes)} MiB | ${mib(Math.max(...result.pipewright.peakRss))} MiB |`);
   console.log(`| Node \`zlib.createGzip()\` in \`stream.pipeline()\` | ${f(result.zlib.mbPerS)} | ${mib(z.outBytes)} MiB | ${mib(Math.max(...result.zlib.peakRss))} MiB |`);
-  console.log(`\npipewright / zlib throughput: ${result.ratio.toFixed(2)}x (target >= 1)`);
+  console.log(`| \`pipewright run\`, gzip \`pool: 2\` (worker_threads) | ${f(result.pooled.mbPerS)} | ${mib(p.outBytes)} MiB | ${mib(Math.max(...result.pooled.peakRss))} MiB |`);
+  console.log(`\npipewright / zlib throughput: ${result.ratio.toFixed(2)}x (target >= 1); pooled over 2 threads: ${result.pooledRatio.toFixed(2)}x`);
   console.log(`pipewright run RSS growth, ${MIB} MiB file vs 1 MiB file: ${mib(growth)} MiB (target <= 64 MiB; 1 MiB run peaked at ${mib(baseline.peakRss)} MiB)`);
   mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
   const file = join(repoRoot, "bench", "results", `cli-${result.when.replaceAll(":", "-").replace(".", "-")}.json`);

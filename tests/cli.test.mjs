@@ -72,6 +72,28 @@ test("a file sink writes to stdout with '-', the report then goes to stderr; rec
   assert.equal(readFileSync(at("emails.ndjson"), "utf8"), '"ada@example.org"\n"brian@example.org"\n');
 });
 
+test("stages in Workers run on worker_threads: a pooled and a pinned stage give the main thread's bytes", () => {
+  const rows = ["id,name,email,password", ...Array.from({ length: 2000 }, (_, i) => `${i},user ${i},u${i}@example.org,secret-${i}`)];
+  writeFileSync(at("people.csv"), `${rows.join("\n")}\n`);
+  const stages = (placed) => [
+    { kind: "csv-to-ndjson" },
+    { kind: "ndjson-parse" },
+    { kind: "hash-field", field: "password", iterations: 50, ...(placed ? { pool: 2 } : {}) },
+    { kind: "ndjson-stringify" },
+    { kind: "gzip", ...(placed ? { worker: true } : {}) },
+  ];
+  const main = pipewright(["run", spec("main.json", { source: { kind: "file", file: "people.csv" }, stages: stages(false), sink: { kind: "file", path: "main.gz" } })]);
+  assert.equal(main.status, 0, main.stderr.toString());
+  const placed = pipewright(["run", spec("placed.json", { source: { kind: "file", file: "people.csv" }, stages: stages(true), sink: { kind: "file", path: "placed.gz" } })]);
+  assert.equal(placed.status, 0, placed.stderr.toString());
+  assert.ok(readFileSync(at("placed.gz")).equals(readFileSync(at("main.gz"))), "the same bytes");
+  const lines = gunzipSync(readFileSync(at("placed.gz"))).toString().trimEnd().split("\n");
+  assert.equal(lines.length, 2000);
+  assert.match(JSON.parse(lines[0]).password, /^[0-9a-f]{64}$/);
+  assert.match(placed.stdout.toString(), /hash-field \[pool\]/);
+  assert.match(placed.stdout.toString(), /gzip \[worker\]/);
+});
+
 test("bad specs and commands: the browser's words, with the path, and exit status 2", () => {
   const cases = [
     [["run", spec("level.json", { source: { kind: "file", file: "in.txt" }, stages: [{ kind: "gzip", level: 12 }], sink: { kind: "count" } })], /level\.json: pipeline spec: `stages\[0\]\.level` \(gzip\) must be an integer from 0 to 9, got 12/],

@@ -1,7 +1,8 @@
 // The package in Node ≥ 20 (issue 13, in part): initialised from the .wasm
 // file's bytes, its main-thread stages run on Node's global WHATWG streams,
 // interoperate with Node's own streams (Readable.toWeb / Writable.toWeb),
-// and say what is wrong as in the browser. Every transform in the catalogue
+// and say what is wrong as in the browser (stages in Workers, on
+// worker_threads: tests/node-workers.test.mjs). Every transform in the catalogue
 // runs here on tests/digests.mjs's seeded input (tests/e2e/package.test.mjs
 // checks the browsers get the same digests, from the package's tarball). Stages in Workers are refused
 // with an error naming the option and the runtime — never a hang or
@@ -70,21 +71,6 @@ test("errors name the stage, the option or the position, as in the browser", asy
   const bad = Readable.toWeb(Readable.from([Buffer.from("this is not gzip at all")])).pipeThrough(pw.createTransform("gunzip"));
   await assert.rejects(bytesOf(bad), (e) => e.stage === "gunzip" && typeof e.offset === "number" && /gunzip/.test(e.message));
   await assert.rejects(pw.runPipeline({ source: { kind: "lorem" }, stages: [{ kind: "gzip", level: "high" }], sink: { kind: "count" } }), (e) => e.path === "stages[0].level");
-});
-
-test("stages in Workers are refused in Node, naming the option and why", async () => {
-  for (const [options, option] of [[{ worker: true }, "worker"], [{ pool: 2 }, "pool"], [{ pool: true }, "pool"]]) {
-    assert.throws(
-      () => pw.createTransform("uppercase", options),
-      (e) => e instanceof TypeError && e.stage === "uppercase" && e.option === option && /Web Workers/.test(e.message) && /Node/.test(e.message),
-      JSON.stringify(options),
-    );
-  }
-  await assert.rejects(
-    pw.runPipeline({ source: { kind: "lorem", bytes: 1000 }, stages: [{ kind: "sha256", worker: true }], sink: { kind: "count" } }),
-    (e) => e instanceof TypeError && e.option === "worker" && !/is not defined/.test(e.message),
-  );
-  assert.deepEqual(pw.workerCounts(), { created: 0, terminated: 0, active: 0 });
 });
 
 test("every transform in the catalogue runs in Node; what can be checked against Node's own zlib and crypto is", async () => {

@@ -84,10 +84,10 @@ pub fn transform(
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
     match Placement::of(info, o)? {
-        Placement::Workers(place) if !has_workers() => Err(Error::BadOption {
+        Placement::Workers(place) if !worker::can_start_workers() => Err(Error::BadOption {
             stage: info.kind.to_string(),
             option: if place.pinned { "worker" } else { "pool" }.to_string(),
-            message: "needs Web Workers, which this runtime does not have (in Node, Pipewright does not use worker_threads yet): leave it off to run the stage on this thread".to_string(),
+            message: "needs Web Workers or Node's worker_threads (Node 20.16 or later), which this runtime does not offer: leave it off to run the stage on this thread".to_string(),
             problem: OptionProblem::Type,
         }),
         Placement::Workers(place) => Ok(worker::transform_stream(info, o, place)),
@@ -100,11 +100,6 @@ pub fn transform(
             Ok((stream, handle))
         }
     }
-}
-
-/// Whether this runtime has Web Workers (browsers do; Node does not).
-fn has_workers() -> bool {
-    js_sys::Reflect::has(&js_sys::global(), &"Worker".into()).unwrap_or(false)
 }
 
 /// A sink's `WritableStream`.

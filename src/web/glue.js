@@ -610,6 +610,50 @@ export function describe(value) {
 
 // ---- Stages in Workers (src/web/worker.rs): pinned, or pooled ----
 
+// Where there are no Web Workers (Node), Node's worker_threads stand in,
+// reached through process.getBuiltinModule (Node >= 20.16): no import a
+// bundler would try to resolve for a browser build.
+const nodeThreads = typeof Worker === "function" ? null : (globalThis.process?.getBuiltinModule?.("node:worker_threads") ?? null);
+
+// Whether stages can run in Workers here: Web Workers, or worker_threads.
+export function canStartWorkers() {
+  return typeof Worker === "function" || nodeThreads !== null;
+}
+
+// How many Workers `pool: true` starts: one per core.
+export function cores() {
+  const n = globalThis.navigator?.hardwareConcurrency ?? globalThis.process?.getBuiltinModule?.("node:os")?.availableParallelism?.() ?? 1;
+  return Math.min(Math.max(Math.floor(n) || 1, 1), 64);
+}
+
+// A worker_threads Worker running the same entry, dressed as a Web Worker
+// for makeWorkerTransform: onmessage({ data }), onerror({ message,
+// preventDefault }), postMessage(value, transfer), terminate(). An uncaught
+// error in it arrives as `error` (then `exit`); an exit nobody asked for,
+// without an error, is reported as one.
+function threadWorker(name) {
+  const thread = new nodeThreads.Worker(new URL("./worker.js", import.meta.url), { name });
+  let over = false;
+  const worker = {
+    onmessage: null,
+    onerror: null,
+    postMessage: (value, transfer) => thread.postMessage(value, transfer),
+    terminate() {
+      over = true;
+      thread.terminate();
+    },
+  };
+  const failed = (message) => {
+    if (over) return;
+    over = true;
+    worker.onerror?.({ message, preventDefault() {} });
+  };
+  thread.on("message", (data) => worker.onmessage?.({ data }));
+  thread.on("error", (e) => failed(e?.message ?? String(e)));
+  thread.on("exit", (code) => failed(`the thread exited (code ${code})`));
+  return worker;
+}
+
 let workersCreated = 0;
 let workersTerminated = 0;
 const killers = new WeakMap();
@@ -794,8 +838,8 @@ export function makeWorkerTransform(control, module, kind, options, config) {
     // One expression, `new Worker(new URL("./worker.js", import.meta.url),
     // { type: "module" })`: the form Vite (and webpack) recognise as a
     // worker entry and bundle with the package it imports. Unbundled it is
-    // simply this file's neighbour, src/web/worker.js.
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name });
+    // simply this file's neighbour, src/web/worker.js. In Node, a thread.
+    const worker = nodeThreads ? threadWorker(name) : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name });
     workersCreated += 1;
     const slot = { worker, alive: true, incarnation, finished: null, answered: false };
     // A Worker that never starts would fail again if restarted: the stage

@@ -13,7 +13,8 @@ use crate::core::placement::POOL;
 use crate::core::stage::{Role, StageInfo};
 use crate::core::{Error, OptionProblem};
 use crate::web::chunk::describe;
-use crate::web::sys::{hardware_concurrency, object_entries};
+use crate::web::sys::object_entries;
+use crate::web::worker::cores;
 
 /// `Number.MAX_SAFE_INTEGER`.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -21,7 +22,7 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// `pool: true` asks for one Worker per core: it becomes that number.
 pub fn default_pool(options: &mut Map<String, Value>) {
     if options.get(POOL) == Some(&Value::Bool(true)) {
-        options.insert(POOL.to_string(), Value::from(hardware_concurrency() as u64));
+        options.insert(POOL.to_string(), Value::from(cores() as u64));
     }
 }
 

@@ -42,14 +42,3 @@ pub fn random_bytes(buf: &mut [u8]) {
     get_random_values(&js);
     js.copy_to(buf);
 }
-
-/// `navigator.hardwareConcurrency` (in a Window or a Worker), at least 1.
-pub fn hardware_concurrency() -> f64 {
-    let navigator =
-        js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(1.0)
-        .clamp(1.0, 64.0)
-}

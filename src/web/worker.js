@@ -4,6 +4,11 @@
 // compiled WebAssembly.Module arrives in the first message.
 import init, { WorkerStage } from "../../../../pipewright.js";
 
+// In Node, a worker_threads thread: its port to the main thread stands in
+// for a Web Worker's global scope.
+const thread = typeof self === "undefined" ? globalThis.process.getBuiltinModule("node:worker_threads").parentPort : null;
+const post = (message, transfer) => (thread ?? self).postMessage(message, transfer);
+
 let stage = null;
 let faults = {};
 let index = 0;
@@ -32,9 +37,9 @@ async function handle(data) {
     try {
       await init({ module_or_path: data.module });
       stage = new WorkerStage(data.kind, data.options, Boolean(data.blocks));
-      self.postMessage({ type: "ready" });
+      post({ type: "ready" });
     } catch (e) {
-      self.postMessage({ type: "ready", error: { name: e.name, message: e.message, stage: e.stage } });
+      post({ type: "ready", error: { name: e.name, message: e.message, stage: e.stage } });
     }
     return;
   }
@@ -51,7 +56,7 @@ async function handle(data) {
   reply.busyMs = performance.now() - t0;
   reply.seq = data.seq;
   if (data.type === "finish") reply.report = stage.report();
-  self.postMessage(reply, transferables(reply));
+  post(reply, transferables(reply));
 }
 
 // Messages are handled strictly in order: chunks that arrive while `init`
@@ -68,7 +73,7 @@ function die(error) {
   });
 }
 
-self.onmessage = ({ data }) => {
+function receive(data) {
   let crash = false;
   if (data.type === "chunk") {
     received += 1;
@@ -80,4 +85,7 @@ self.onmessage = ({ data }) => {
       return handle(data);
     })
     .catch(die);
-};
+}
+
+if (thread) thread.on("message", receive);
+else self.onmessage = ({ data }) => receive(data);

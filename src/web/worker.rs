@@ -39,6 +39,14 @@ extern "C" {
         config: &JsValue,
     ) -> web_sys::TransformStream;
 
+    /// Whether stages can run in Workers here: Web Workers, or Node's
+    /// worker_threads.
+    #[wasm_bindgen(js_name = canStartWorkers)]
+    pub fn can_start_workers() -> bool;
+
+    /// `pool: true`'s size: one per core, 1 to 64.
+    pub fn cores() -> f64;
+
     /// `{ created, terminated, active }`.
     #[wasm_bindgen(js_name = workerCounts)]
     pub fn worker_counts() -> JsValue;

@@ -5,7 +5,7 @@
 // the same app with a stage pinned to a Worker and a pooled one, under a
 // strict Content-Security-Policy. Every way must start its Workers and give
 // the bytes the same pipeline gives in Node from the same tarball (on the
-// main thread: Workers are the browsers' business), and the plain page
+// main thread, and on worker_threads), and the plain page
 // runs every transform in the catalogue to the digests Node gets
 // (tests/digests.mjs).
 import { after, before, describe, test } from "node:test";
@@ -46,7 +46,7 @@ const EXPECTED = [
 // The app, shared by the three ways: users → ndjson-parse → hash-field in
 // a pool of 2 → ndjson-stringify → gzip pinned to a Worker, and the
 // SHA-256 of the result. `workers: false` runs every stage on the main
-// thread (Node).
+// thread.
 const PIPELINE = `
 export async function run(pw, { workers = true } = {}) {
   const place = (options, placement) => (workers ? { ...options, ...placement } : options);
@@ -153,12 +153,16 @@ test("npm pack: the tarball holds the wasm, JS, types, Worker entry, command, RE
   assert.match(readFileSync(join(project, "node_modules", "pipewright", "LICENSE-MIT"), "utf8"), /Permission is hereby granted, free of charge/);
 });
 
-test("Node, from the tarball: the app's pipeline on the main thread, read back by zlib; every transform's digest", async () => {
+test("Node, from the tarball: the app's pipeline on the main thread and on worker_threads, read back by zlib; every transform's digest", async () => {
   const installed = join(project, "node_modules", "pipewright");
   const pw = await import(pathToFileURL(join(installed, "pipewright.js")).href);
   await pw.default({ module_or_path: readFileSync(join(installed, "pipewright_bg.wasm")) });
   const { run } = await import(pathToFileURL(join(project, "pipeline.js")).href);
   node = await run(pw, { workers: false });
+  // And on worker_threads, as the browsers run it: the same bytes.
+  const threaded = await run(pw);
+  assert.deepEqual({ bytes: threaded.bytes, sha256: threaded.sha256 }, { bytes: node.bytes, sha256: node.sha256 });
+  assert.ok(threaded.workersStarted >= 3, `Node started Worker threads for the pinned stage and the pool of 2 (${threaded.workersStarted})`);
   const lines = gunzipSync(node.output).toString("utf8").trimEnd().split("\n");
   assert.equal(lines.length, 3000, "zlib reads back one line per user");
   for (const line of lines) assert.match(JSON.parse(line).password, /^[0-9a-f]{64}$/, "every password is hashed");
