@@ -29,12 +29,12 @@ const OPTIONS = {
 };
 
 // Type-checks `code` as a module importing "pipewright": its diagnostics.
-function check(code) {
+function check(code, options = OPTIONS) {
   const dir = mkdtempSync(join(tmpdir(), "pipewright-types-"));
   try {
     const file = join(dir, "user.ts");
     writeFileSync(file, code);
-    const program = ts.createProgram([file], OPTIONS);
+    const program = ts.createProgram([file], options);
     const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file || !d.file);
     return diagnostics.map((d) => ({
       line: d.file ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
@@ -74,11 +74,31 @@ test("the declarations list exactly the kinds and options catalog() has", () => 
   }
 });
 
-test("the README's examples type-check as they are", () => {
+// A README block between <!-- name:start --> and <!-- name:end -->.
+function readmeBlock(name) {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const example = readme.split("<!-- example:start -->")[1].split("<!-- example:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
+  return readme.split(`<!-- ${name}:start -->`)[1].split(`<!-- ${name}:end -->`)[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
+}
+
+// A Node project's settings: Node's types and no DOM lib (so Node's web
+// streams meet ours), with skipLibCheck as `tsc --init` writes it.
+const NODE = {
+  ...OPTIONS,
+  lib: ["lib.es2022.d.ts"],
+  types: ["node"],
+  typeRoots: [join(repoRoot, "node_modules", "@types")],
+  skipLibCheck: true,
+};
+
+test("the README's examples type-check as they are: the browser's, and Node's in a Node project", () => {
+  const example = readmeBlock("example");
   assert.ok(example.includes("runPipeline"), "the example block was found");
   assert.deepEqual(check(example), []);
+  const node = readmeBlock("node-example");
+  assert.ok(node.includes("Readable.toWeb"), "the Node example block was found");
+  assert.deepEqual(check(node, NODE), []);
+  // The Node settings still catch a mistake.
+  assert.equal(check(node.replace("level: 6", "levl: 6"), NODE).length, 1);
 });
 
 test("tsc refuses an unknown kind, an unknown option, a wrong option type and a bad choice", () => {

@@ -171,6 +171,16 @@ test("Node, from the tarball: the app's pipeline on the main thread and on worke
   assert.deepEqual(Object.keys(nodeDigests).sort(), pw.catalog().filter((s) => s.role === "transform").map((s) => s.kind).sort());
 });
 
+test("the README's Node example, as written, in the project that installed the tarball", () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const block = readme.split("<!-- node-example:start -->")[1].split("<!-- node-example:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
+  writeFileSync(join(project, "readme-node.mjs"), block);
+  const log = Buffer.from(Array.from({ length: 5000 }, (_, i) => `127.0.0.1 - - GET /page/${i % 37} 200\n`).join(""));
+  writeFileSync(join(project, "access.log"), log);
+  sh(process.execPath, ["readme-node.mjs"]);
+  assert.ok(gunzipSync(readFileSync(join(project, "access.log.gz"))).equals(log), "zlib reads access.log back");
+});
+
 for (const name of engineNames()) {
   describe(`${ENGINES[name].title}: the package from its tarball`, () => {
     let server;
