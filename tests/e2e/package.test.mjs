@@ -1,16 +1,16 @@
 // The package as people get it (issue 13): `npm pack` of the built package
-// (www/pkg), installed from its tarball into a fresh project and used three
-// ways in each browser engine — a plain <script type="module"> page
-// importing it by path, a Vite build and an esbuild bundle — each running
-// the same app with a stage pinned to a Worker and a pooled one, under a
-// strict Content-Security-Policy. Every way must start its Workers and give
-// the bytes the same pipeline gives in Node from the same tarball (on the
-// main thread, and on worker_threads), and the plain page
-// runs every transform in the catalogue to the digests Node gets
-// (tests/digests.mjs).
+// (www/pkg), installed from its tarball into a fresh project and used in
+// each browser engine from a plain <script type="module"> page importing it
+// by path, a Vite build, Vite's dev server and an esbuild bundle, each
+// running the same app with a stage pinned to a Worker and a pooled one,
+// under a strict Content-Security-Policy. Every way must start its Workers
+// and give the bytes the same pipeline gives in Node from the same tarball
+// (on the main thread, and on worker_threads), and the plain page runs
+// every transform in the catalogue to the digests Node gets
+// (tests/digests.mjs). The README's Node example runs there as written.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -136,7 +136,32 @@ ${publish("run(pw)")}`;
   }
 });
 
-after(() => rmSync(work, { recursive: true, force: true }));
+// 4. Vite's dev server on the same app (no build): its URL once it listens.
+let viteDev = null;
+let viteDevUrl = null;
+before(async () => {
+  viteDev = spawn(bin("vite"), ["vite", "--host", "127.0.0.1", "--port", "0", "--logLevel", "info"], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  viteDevUrl = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite dev did not start: ${log}`)), 30_000);
+    const seen = (d) => {
+      log += d;
+      const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log.replace(/\x1b\[[0-9;]*m/g, ""));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    viteDev.stdout.on("data", seen);
+    viteDev.stderr.on("data", seen);
+    viteDev.on("exit", (code) => reject(new Error(`vite dev exited (${code}): ${log}`)));
+  });
+});
+
+after(() => {
+  viteDev?.kill();
+  rmSync(work, { recursive: true, force: true });
+});
 
 test("npm pack: the tarball holds the wasm, JS, types, Worker entry, command, README and licences, and nothing else", () => {
   const files = packed.files.map((f) => f.path).sort();
@@ -230,6 +255,13 @@ for (const name of engineNames()) {
 
     test("a Vite build of the app", async () => {
       sameAsNode(await open("vite/"), "Vite");
+    });
+
+    test("the app on Vite's dev server (no build, no configuration)", async () => {
+      await browser.goto(viteDevUrl);
+      const result = await browser.waitForFunction(() => window.result, null, { timeout: 120_000 });
+      assert.equal(result.error, undefined, result.error);
+      sameAsNode(result, "Vite dev");
     });
 
     test("an esbuild bundle of the app", async () => {
