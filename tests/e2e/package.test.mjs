@@ -196,6 +196,16 @@ test("Node, from the tarball: the app's pipeline on the main thread and on worke
   assert.deepEqual(Object.keys(nodeDigests).sort(), pw.catalog().filter((s) => s.role === "transform").map((s) => s.kind).sort());
 });
 
+test("npx pipewright run, the package's bin from the tarball: a share link's spec with a pooled stage, on files", () => {
+  const spec = { source: { kind: "file" }, stages: [{ kind: "csv-to-ndjson" }, { kind: "gzip", pool: 2 }], sink: { kind: "file", path: "people.ndjson.gz" } };
+  writeFileSync(join(project, "link.txt"), `http://127.0.0.1:8080/#spec=${encodeURIComponent(JSON.stringify(spec))}\n`);
+  writeFileSync(join(project, "people.csv"), "id,name\n1,Ada\n2,Grace\n");
+  const out = sh("npx", ["--no", "pipewright", "run", "link.txt", "--input", "people.csv"]);
+  assert.match(out, /transform gzip \[pool\]/);
+  assert.equal(gunzipSync(readFileSync(join(project, "people.ndjson.gz"))).toString(), '{"id":"1","name":"Ada"}\n{"id":"2","name":"Grace"}\n');
+  assert.match(sh("npx", ["--no", "--", "pipewright", "--help"]), /^Usage: pipewright run <spec\.json>/);
+});
+
 test("the README's Node example, as written, in the project that installed the tarball", () => {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
   const block = readme.split("<!-- node-example:start -->")[1].split("<!-- node-example:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
