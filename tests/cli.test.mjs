@@ -105,16 +105,19 @@ test("bad specs and commands: the browser's words, with the path, and exit statu
     [["run", spec("nopath.json", { source: { kind: "lorem" }, sink: { kind: "file" } })], /sink\.path: the file sink needs a path/],
     [["run", "absent.json"], /absent\.json: cannot read the spec \(ENOENT\)/],
     [["run", spec("input.json", { source: { kind: "lorem" }, sink: { kind: "count" } }), "--input", "in.txt"], /--input: the spec's source is "lorem", which reads no file/],
+    [["run", spec("same.json", { source: { kind: "file", file: "in.txt" }, sink: { kind: "count" } }), "--output", "./in.txt"], /output: "\.\/in\.txt" is the file the source reads; writing it would destroy the input/],
     [["walk", "x.json"], /unknown command "walk"/],
     [["run"], /which spec\?/],
     [["run", "a.json", "--frobnicate"], /Unknown option '--frobnicate'/],
   ];
+  const before = readFileSync(at("in.txt"));
   for (const [args, message] of cases) {
     const run = pipewright(args);
     assert.equal(run.status, 2, `${args.join(" ")}: ${run.stderr}`);
     assert.match(run.stderr.toString(), message, args.join(" "));
     assert.equal(run.stdout.length, 0);
   }
+  assert.ok(readFileSync(at("in.txt")).equals(before), "the input was not touched");
 });
 
 test("bad data fails the run with the stage and the byte, exit status 1, and the output file holds all that came before", () => {

@@ -5,7 +5,7 @@
 // the `file` source (fs.openAsBlob: read as the pipeline pulls, never
 // whole) and go out through runPipeline's `output` (a file, or stdout).
 // scripts/package.mjs ships this file as the package's `bin`.
-import { openAsBlob, readFileSync, createWriteStream, statSync } from "node:fs";
+import { createWriteStream, existsSync, openAsBlob, readFileSync, realpathSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import init, { catalog, runPipeline, validateSpec } from "./pipewright.js";
@@ -100,6 +100,7 @@ function outputStream(path, records) {
 async function prepare(spec, { input, output }) {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new Usage("the spec must be a JSON object with source, stages and sink");
   const kinds = catalog();
+  let inputPath = null;
   const blobParam = kinds.find((s) => s.role === "source" && s.kind === spec.source?.kind)?.params.find((p) => p.type === "blob");
   const source = { ...spec.source };
   if (blobParam) {
@@ -110,6 +111,7 @@ async function prepare(spec, { input, output }) {
     try {
       if (!statSync(path).isFile()) throw Object.assign(new Error(), { code: "not a file" });
       source[blobParam.name] = await openAsBlob(path);
+      inputPath = path;
     } catch (e) {
       throw new Usage(`source.${blobParam.name}: cannot read ${JSON.stringify(path)} (${e.code ?? e.message})`);
     }
@@ -122,6 +124,10 @@ async function prepare(spec, { input, output }) {
     if (typeof sink.path !== "string" || sink.path === "") throw new Usage('sink.path: the file sink needs a path, or "-" for stdout');
     out ??= sink.path;
     sink = { kind: "count" };
+  }
+  // Opening the output truncates it: never the file being read.
+  if (inputPath !== null && out !== undefined && out !== "-" && existsSync(out) && realpathSync(out) === realpathSync(inputPath)) {
+    throw new Usage(`output: ${JSON.stringify(out)} is the file the source reads; writing it would destroy the input`);
   }
   // What reaches the sink: the last transform's output, or the source's.
   const last = [...(Array.isArray(spec.stages) ? spec.stages : [])].reverse().find(Boolean);
