@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "../scripts/serve.mjs";
@@ -52,5 +53,29 @@ test("without worker_threads (Node before 20.16, simulated), worker and pool are
     assert.equal(e.stage, "uppercase");
     assert.equal(e.option, option);
     assert.match(e.message, /needs Web Workers or Node's worker_threads \(Node 20\.16 or later\)/);
+  }
+});
+
+test("a package whose worker.js is missing fails the stage at once, naming the stage and what to install, never a hang", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pipewright-noworker-"));
+  try {
+    cpSync(pkg, dir, { recursive: true });
+    const snippets = join(dir, "snippets");
+    for (const crate of readdirSync(snippets)) rmSync(join(snippets, crate, "src", "web", "worker.js"));
+    const script = `
+      const { readFileSync } = await import("node:fs");
+      const pw = await import(${JSON.stringify(pathToFileURL(join(dir, "pipewright.js")).href)});
+      await pw.default({ module_or_path: readFileSync(${JSON.stringify(join(dir, "pipewright_bg.wasm"))}) });
+      const out = pw.createSource("lorem", { bytes: 100000 }).pipeThrough(pw.createTransform("gzip", { worker: true }));
+      try { for await (const _ of out); console.log("no error"); } catch (e) { console.log(JSON.stringify({ name: e.name, stage: e.stage, message: e.message, counts: pw.workerCounts() })); }`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const e = JSON.parse(run.stdout);
+    assert.equal(e.name, "PipewrightError");
+    assert.equal(e.stage, "gzip");
+    assert.match(e.message, /^gzip: its Worker failed while starting: .*worker\.js.*; the package's worker\.js must be installed beside its JS$/);
+    assert.equal(e.counts.active, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -719,8 +719,8 @@ function wakeup() {
 // pressure (a pinned one it did).
 const POOL_IDLE_MS = 2000;
 // How long a new Worker may take to load and answer before its stage fails.
-// Measured here, one starts in well under a second, even with the wasm
-// module to instantiate.
+// Here the package test's pages start three Workers and finish their whole
+// pipeline in under a second, wasm instantiation included.
 const WORKER_START_MS = 30_000;
 
 export function makeWorkerTransform(control, module, kind, options, config) {
@@ -847,7 +847,10 @@ export function makeWorkerTransform(control, module, kind, options, config) {
     // or one that dropped its code, is the likely cause).
     const notStarted = (why) => {
       if (slot !== slots[i] || state.failure || state.ended) return;
-      fail(pipewrightError(kind, `${kind}: its Worker ${why}; a bundler must ship the package's Worker entry (worker.js) beside the bundle: see the README's "Bundlers"`));
+      const hint = nodeThreads
+        ? "the package's worker.js must be installed beside its JS"
+        : `a bundler must ship the package's Worker entry (worker.js) beside the bundle (the README's "From npm: bundlers and plain pages")`;
+      fail(pipewrightError(kind, `${kind}: its Worker ${why}; ${hint}`));
     };
     const silent = setTimeout(() => notStarted(`loaded but did not answer within ${WORKER_START_MS / 1000} s`), WORKER_START_MS);
     slot.ready = new Promise((resolve, reject) => {
