@@ -132,6 +132,8 @@ export interface StageInfo {
 export interface WorkerLane {
   busyMs: number;
   inFlight: number;
+  /** Chunks (or, for a pooled gzip, blocks) this Worker answered. */
+  chunks: number;
 }
 
 /** A stage's live counters (stageMetrics, onMetrics, the report). */

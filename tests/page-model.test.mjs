@@ -52,7 +52,7 @@ test("a spec error carries the path of its field, for the page to mark", () => {
 test("placement fields are the catalogue's placement group, the same on every transform", () => {
   const transforms = catalog.filter((s) => s.role === "transform");
   const names = (info) => info.params.filter((p) => p.group === "placement").map((p) => p.name);
-  assert.deepEqual(names(transforms[0]), ["worker", "pool", "inFlight", "maxRestarts", "crashAt", "crashWorker", "jitterMs", "crashEvery", "panicAt", "trapAt"]);
+  assert.deepEqual(names(transforms[0]), ["worker", "pool", "schedule", "inFlight", "maxRestarts", "crashAt", "crashWorker", "jitterMs", "crashEvery", "panicAt", "trapAt"]);
   for (const info of transforms) assert.deepEqual(names(info), names(transforms[0]), info.kind);
   for (const info of catalog.filter((s) => s.role !== "transform")) assert.deepEqual(names(info), [], info.kind);
 });
@@ -106,9 +106,9 @@ test("the Code tab writes the factories and pipes of the pipeline", () => {
   assert.match(file, /const file = /);
 });
 
-test("ten presets, each with 2–4 sentences and a spec", () => {
-  assert.equal(PRESETS.length, 10);
-  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 10);
+test("eleven presets, each with 2–4 sentences and a spec", () => {
+  assert.equal(PRESETS.length, 11);
+  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 11);
   for (const p of PRESETS) {
     assert.ok(p.text.length >= 2 && p.text.length <= 4, p.id);
     assert.ok(p.spec.source && p.spec.sink, p.id);

@@ -1,7 +1,7 @@
 //! The pool scheduler: bounded, ordered, and crash recovery.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pipewright::core::pool::PoolScheduler;
+use pipewright::core::pool::{PoolScheduler, Schedule};
 use pipewright::core::Error;
 use proptest::prelude::*;
 
@@ -12,6 +12,67 @@ fn admits_round_robin_up_to_the_bound() {
     assert_eq!(slots, [(0, 0), (1, 1), (2, 2), (3, 0), (4, 1), (5, 2)]);
     assert_eq!(p.in_flight(), 6, "3 workers x 2 in flight, then it waits");
     assert_eq!(p.admit(), None);
+}
+
+#[test]
+fn least_loaded_sends_the_next_chunk_to_the_worker_with_the_fewest_in_flight() {
+    let mut p = PoolScheduler::new(3, 2, 0);
+    assert_eq!(p.admit(), Some((0, 0)));
+    assert_eq!(p.admit(), Some((1, 1)));
+    p.completed(1, 1);
+    // Worker 1 is free again and 2 never had one: 1, the lowest of the
+    // least loaded, then 2.
+    assert_eq!(p.admit(), Some((2, 1)));
+    assert_eq!(p.admit(), Some((3, 2)));
+}
+
+#[test]
+fn round_robin_gives_each_worker_its_turn_and_waits_for_a_busy_one() {
+    let mut p = PoolScheduler::new(3, 1, 0).scheduled(Schedule::RoundRobin);
+    let first: Vec<_> = std::iter::from_fn(|| p.admit()).collect();
+    assert_eq!(first, [(0, 0), (1, 1), (2, 2)]);
+    // Workers 1 and 2 finish; 0, whose turn it is, is still busy: the next
+    // chunk waits for it, though two others are free.
+    p.completed(1, 1);
+    p.completed(2, 2);
+    assert_eq!(p.admit(), None, "worker 0's turn, and it is busy");
+    assert_eq!(p.completed(0, 0), vec![0, 1, 2]);
+    assert_eq!(p.admit(), Some((3, 0)));
+    assert_eq!(p.admit(), Some((4, 1)));
+    // Least-loaded in the same place would have used a free worker.
+    let mut q = PoolScheduler::new(3, 2, 0);
+    for _ in 0..3 {
+        q.admit().unwrap();
+    }
+    let mut r = PoolScheduler::new(3, 2, 0).scheduled(Schedule::RoundRobin);
+    for _ in 0..3 {
+        r.admit().unwrap();
+    }
+    q.completed(1, 1);
+    r.completed(1, 1);
+    assert_eq!(
+        q.admit().map(|(_, w)| w),
+        Some(1),
+        "least-loaded: the worker with none in flight"
+    );
+    assert_eq!(
+        r.admit().map(|(_, w)| w),
+        Some(0),
+        "round-robin: whose turn it is"
+    );
+}
+
+#[test]
+fn round_robin_replays_a_crashed_workers_chunks_and_keeps_the_order() {
+    let mut p = PoolScheduler::new(2, 2, 1).scheduled(Schedule::RoundRobin);
+    let sent: Vec<_> = std::iter::from_fn(|| p.admit()).collect();
+    assert_eq!(sent, [(0, 0), (1, 1), (2, 0), (3, 1)]);
+    assert_eq!(p.crashed(1, "uppercase", "boom").unwrap(), vec![1, 3]);
+    for (w, seq) in [(0, 0), (0, 2), (1, 1), (1, 3)] {
+        p.completed(w, seq);
+    }
+    assert!(p.idle());
+    assert_eq!(p.admit(), Some((4, 0)));
 }
 
 #[test]
@@ -69,10 +130,11 @@ fn a_crash_returns_the_work_to_run_again_until_max_restarts() {
 
 proptest! {
     #[test]
-    fn any_finishing_order_gives_input_order_and_respects_the_bound(
+    fn any_finishing_order_gives_input_order_and_respects_the_bound_under_either_schedule(
         workers in 1usize..5, per in 1usize..4, n in 1u64..60, seed in any::<u64>(),
     ) {
-        let mut p = PoolScheduler::new(workers, per, 0);
+        for schedule in [Schedule::LeastLoaded, Schedule::RoundRobin] {
+        let mut p = PoolScheduler::new(workers, per, 0).scheduled(schedule);
         let mut out = Vec::new();
         let mut sent = 0;
         let mut active: Vec<(u64, usize)> = Vec::new();
@@ -80,7 +142,13 @@ proptest! {
         while out.len() < n as usize {
             while sent < n {
                 match p.admit() {
-                    Some(slot) => { active.push(slot); sent += 1; }
+                    Some(slot) => {
+                        if schedule == Schedule::RoundRobin {
+                            prop_assert_eq!(slot.1, slot.0 as usize % workers, "each in turn");
+                        }
+                        active.push(slot);
+                        sent += 1;
+                    }
                     None => break,
                 }
             }
@@ -92,6 +160,7 @@ proptest! {
         }
         prop_assert_eq!(out, (0..n).collect::<Vec<_>>());
         prop_assert!(p.idle());
+        }
     }
 }
 

@@ -111,7 +111,7 @@ fn option_errors_name_the_stage_the_option_and_the_range() {
     let e = option_error(Role::Transform, "identity", json!({ "level": 3 }));
     assert_eq!(
         e.to_string(),
-        "identity: option `level` is not an option of this stage; accepted: highWaterMark, worker, pool, inFlight, maxRestarts, crashAt, crashWorker, jitterMs, crashEvery, panicAt, trapAt"
+        "identity: option `level` is not an option of this stage; accepted: highWaterMark, worker, pool, schedule, inFlight, maxRestarts, crashAt, crashWorker, jitterMs, crashEvery, panicAt, trapAt"
     );
 
     let e = option_error(Role::Transform, "nope", json!({}));

@@ -455,4 +455,35 @@ export const CASES = [
       assert.equal(result.counts.active, 0);
     },
   },
+  {
+    name: "a pool's schedule: round-robin gives each Worker its turn, least-loaded the one with fewest in flight; the same output either way",
+    body: `async () => {
+      const spec = (schedule) => ({
+        source: { kind: "users", format: "ndjson", count: 90, seed: 4, chunkSize: 1024 },
+        stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 50, pool: 3, schedule, jitterMs: 5 }, { kind: "ndjson-stringify" }],
+        sink: { kind: "digest" },
+      });
+      const rr = await pw.runPipeline(spec("round-robin"));
+      const ll = await pw.runPipeline(spec("least-loaded"));
+      const clean = await pw.runPipeline({ ...spec("least-loaded"), stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 50 }, { kind: "ndjson-stringify" }] });
+      let refused = null;
+      try { pw.createTransform("uppercase", { schedule: "round-robin" }); } catch (e) { refused = { name: e.name, option: e.option, message: e.message }; }
+      return {
+        rr: rr.stages[2].workers.map((w) => w.chunks),
+        ll: ll.stages[2].workers.map((w) => w.chunks),
+        digests: [rr.stages[4].result, ll.stages[4].result, clean.stages[4].result],
+        refused,
+        counts: pw.workerCounts(),
+      };
+    }`,
+    check(result) {
+      assert.deepEqual(result.rr, [30, 30, 30], "each Worker its turn");
+      assert.equal(result.ll.reduce((a, b) => a + b), 90);
+      assert.equal(new Set(result.digests).size, 1, "the same bytes as on the main thread, either way");
+      assert.equal(result.refused.name, "RangeError");
+      assert.equal(result.refused.option, "schedule");
+      assert.match(result.refused.message, /set pool too/);
+      assert.equal(result.counts.active, 0);
+    },
+  },
 ];

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::options::{Group, Options, ParamSpec};
+use crate::core::pool::Schedule;
 use crate::core::stage::{StageInfo, MAX_SAFE};
 use crate::core::{Error, OptionProblem};
 
@@ -28,6 +29,13 @@ pub const PARAMS: &[ParamSpec] = &[
         0,
         64,
         "Fan chunks out to this many Workers (stateless stages only; true for one per core); 0 for none.",
+    )
+    .in_group(Group::Placement),
+    ParamSpec::choice(
+        "schedule",
+        "least-loaded",
+        Schedule::NAMES,
+        "Which pooled Worker takes the next chunk: the one with the fewest in flight, or each in turn (round-robin, as Node's cluster does), even when that one is still busy.",
     )
     .in_group(Group::Placement),
     ParamSpec::int(
@@ -102,6 +110,7 @@ pub const PARAMS: &[ParamSpec] = &[
 struct PlacementOptions {
     worker: bool,
     pool: u64,
+    schedule: Schedule,
     in_flight: u64,
     max_restarts: u32,
     crash_at: u64,
@@ -131,6 +140,8 @@ pub struct InWorkers {
     pub pinned: bool,
     /// Chunks in flight per Worker.
     pub in_flight: usize,
+    /// Which pooled Worker takes the next chunk.
+    pub schedule: Schedule,
     /// Crashes survived before the stage fails; 0 when pinned (a stage's
     /// state dies with its Worker and cannot be replayed).
     pub max_restarts: u32,
@@ -181,6 +192,14 @@ impl Placement {
                 problem: OptionProblem::Range,
             });
         }
+        if p.schedule != Schedule::LeastLoaded && p.pool == 0 {
+            return Err(Error::BadOption {
+                stage: info.kind.to_string(),
+                option: "schedule".to_string(),
+                message: "is how a pool hands out chunks: set pool too".to_string(),
+                problem: OptionProblem::Range,
+            });
+        }
         if p.pool > 0 {
             if !info.poolable && info.blocks.is_none() {
                 return Err(refuse("cannot be used: this stage keeps state across chunks; use worker: true to run it in one Worker"));
@@ -194,6 +213,7 @@ impl Placement {
                 workers: usize::try_from(p.pool).unwrap_or(usize::MAX),
                 pinned: false,
                 in_flight,
+                schedule: p.schedule,
                 max_restarts: p.max_restarts,
                 faults,
                 blocks: !info.poolable && info.blocks.is_some(),
@@ -204,6 +224,7 @@ impl Placement {
                 workers: 1,
                 pinned: true,
                 in_flight,
+                schedule: Schedule::LeastLoaded,
                 max_restarts: 0,
                 faults,
                 blocks: false,

@@ -6,7 +6,26 @@
 
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
+
 use crate::core::Error;
+
+/// Which Worker of a pool takes the next chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Schedule {
+    /// The one with the fewest chunks in flight (lowest index on ties).
+    #[default]
+    LeastLoaded,
+    /// Each in turn, as Node's cluster hands out connections: a Worker
+    /// that is still busy keeps its turn, and the chunk waits for it.
+    RoundRobin,
+}
+
+impl Schedule {
+    /// As the `schedule` option names it.
+    pub const NAMES: &'static [&'static str] = &["least-loaded", "round-robin"];
+}
 
 #[derive(Debug)]
 pub struct PoolScheduler {
@@ -22,6 +41,9 @@ pub struct PoolScheduler {
     max_restarts: u32,
     /// One Worker that holds the stage's state: a crash cannot be replayed.
     pinned: bool,
+    schedule: Schedule,
+    /// Round-robin: whose turn it is.
+    turn: usize,
 }
 
 impl PoolScheduler {
@@ -36,7 +58,15 @@ impl PoolScheduler {
             restarts: 0,
             max_restarts,
             pinned: false,
+            schedule: Schedule::LeastLoaded,
+            turn: 0,
         }
+    }
+
+    /// The same pool, handing out chunks by `schedule`.
+    #[must_use]
+    pub fn scheduled(self, schedule: Schedule) -> Self {
+        PoolScheduler { schedule, ..self }
     }
 
     /// A stage pinned to one Worker, with up to `in_flight` chunks sent
@@ -71,9 +101,11 @@ impl PoolScheduler {
         self.restarts
     }
 
-    /// A slot for the next chunk: `(seq, worker)`, the least-loaded worker
-    /// (lowest index on ties, so round-robin when all are equal), or `None`
-    /// when every worker is full: the caller must wait. Results held for
+    /// A slot for the next chunk: `(seq, worker)` — least-loaded, the
+    /// worker with the fewest chunks in flight (lowest index on ties, so in
+    /// turn when all are equal); round-robin, the worker whose turn it is —
+    /// or `None` when that cannot be had now (every worker full, or the
+    /// one whose turn it is): the caller must wait. Results held for
     /// ordering count against the bound too, so one slow chunk cannot let
     /// the others pile up without limit.
     pub fn admit(&mut self) -> Option<(u64, usize)> {
@@ -81,12 +113,24 @@ impl PoolScheduler {
         if self.in_flight() + self.done.len() >= capacity {
             return None;
         }
-        let (w, _) = self
-            .in_flight
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| q.len() < self.per_worker)
-            .min_by_key(|(i, q)| (q.len(), *i))?;
+        let w = match self.schedule {
+            Schedule::LeastLoaded => {
+                self.in_flight
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, q)| q.len() < self.per_worker)
+                    .min_by_key(|(i, q)| (q.len(), *i))?
+                    .0
+            }
+            Schedule::RoundRobin => {
+                let w = self.turn;
+                if self.in_flight[w].len() >= self.per_worker {
+                    return None;
+                }
+                self.turn = (w + 1) % self.in_flight.len();
+                w
+            }
+        };
         let seq = self.next_seq;
         self.next_seq += 1;
         self.in_flight[w].push(seq);

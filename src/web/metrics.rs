@@ -58,6 +58,8 @@ pub struct Counters {
 pub struct PoolStats {
     pub busy_ms: Vec<f64>,
     pub in_flight: Vec<usize>,
+    /// Chunks each Worker answered.
+    pub chunks: Vec<u64>,
     pub restarts: u32,
     /// The most results ever held back waiting for an earlier one.
     pub held_max: usize,
@@ -169,6 +171,7 @@ impl StageHandle {
         *self.pool.borrow_mut() = Some(PoolStats {
             busy_ms: vec![0.0; workers],
             in_flight: vec![0; workers],
+            chunks: vec![0; workers],
             restarts: 0,
             held_max: 0,
         });
@@ -277,7 +280,8 @@ impl StageHandle {
                 .busy_ms
                 .iter()
                 .zip(&p.in_flight)
-                .map(|(busy, n)| worker_lane(*busy, *n as f64))
+                .zip(&p.chunks)
+                .map(|((busy, n), chunks)| worker_lane(*busy, *n as f64, *chunks as f64))
                 .collect();
             put("workers", workers.into());
             // A pinned stage never restarts, and answers in order.
@@ -313,11 +317,12 @@ impl StageHandle {
 }
 
 /// One worker's entry in a snapshot's `workers`.
-fn worker_lane(busy_ms: f64, in_flight: f64) -> JsValue {
+fn worker_lane(busy_ms: f64, in_flight: f64, chunks: f64) -> JsValue {
     let w = Object::new();
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(&w, &"busyMs".into(), &JsValue::from_f64(busy_ms));
     let _ = Reflect::set(&w, &"inFlight".into(), &JsValue::from_f64(in_flight));
+    let _ = Reflect::set(&w, &"chunks".into(), &JsValue::from_f64(chunks));
     w.into()
 }
 

@@ -97,6 +97,7 @@ pub fn transform_stream(
         workers,
         pinned,
         in_flight,
+        schedule,
         max_restarts,
         faults,
         blocks,
@@ -107,7 +108,7 @@ pub fn transform_stream(
     let scheduler = if pinned {
         PoolScheduler::pinned(in_flight)
     } else {
-        PoolScheduler::new(workers, in_flight, max_restarts)
+        PoolScheduler::new(workers, in_flight, max_restarts).scheduled(schedule)
     };
     let control = WorkerControl {
         handle: Rc::clone(&handle),
@@ -397,6 +398,9 @@ impl WorkerControl {
         self.handle.update_pool(|p| {
             if let Some(b) = p.busy_ms.get_mut(w) {
                 *b += busy_ms;
+            }
+            if let Some(n) = p.chunks.get_mut(w) {
+                *n += 1;
             }
         });
         self.publish();

@@ -462,6 +462,10 @@ export class Playground {
     const show = (o) => {
       if (o.error) return `failed: ${o.error.message}`;
       if (preset.compare.show === "gap") return `longest frame gap ${Math.round(o.gapMs)} ms, ${Math.round(o.report.durationMs)} ms in all`;
+      if (preset.compare.show === "load") {
+        const pool = o.report.stages.find((st) => st.placement === "pool");
+        return `${Math.round(o.report.durationMs)} ms in all; chunks per Worker ${pool.workers.map((w) => w.chunks).join(" / ")}`;
+      }
       const restarts = o.report.stages.reduce((n, st) => n + (st.restarts ?? 0), 0);
       const result = o.report.stages.at(-1).result ?? `${o.report.totals.bytes} bytes`;
       return restarts > 0 ? `${result} · ${restarts} worker restarts` : result;
@@ -470,8 +474,13 @@ export class Playground {
     dl.append(el("dt", "", preset.compare.first), el("dd", "compare-first", show(first)));
     dl.append(el("dt", "", preset.compare.title), el("dd", "compare-second", show(second)));
     const digest = (o) => o.report?.stages.at(-1).result;
-    const same = preset.compare.show === "digest" && !second.error && digest(first) === digest(second);
-    const verdict = preset.compare.show === "gap" ? "The meter's worst gap, each way." : same ? "Equal: the same bytes both ways." : "Different.";
+    const same = preset.compare.show !== "gap" && !second.error && digest(first) === digest(second);
+    const verdicts = {
+      gap: "The meter's worst gap, each way.",
+      load: same ? "The same bytes both ways; the time and each Worker's share differ." : "Different bytes.",
+      digest: same ? "Equal: the same bytes both ways." : "Different.",
+    };
+    const verdict = verdicts[preset.compare.show];
     box.replaceChildren(el("h3", "", "Comparison"), dl, el("p", "verdict", verdict));
     box.dataset.same = String(same);
     box.hidden = false;

@@ -177,6 +177,38 @@ export const PRESETS = [
       show: "digest",
     },
   },
+  {
+    id: "round-robin",
+    title: "Round-robin vs least-loaded",
+    text: [
+      "A pool of 3 Workers hashes users, and every third chunk takes 20 ms longer than the rest (the pool's jitterMs stands in for records that cost more).",
+      "Round-robin, the way Node's cluster hands out connections, gives each Worker its turn whatever it is doing: every slow chunk lands on the same Worker, and the next chunk waits for its turn there while the others sit idle.",
+      "The comparison runs the same pool least-loaded: the next chunk goes to the Worker with the fewest in flight, so the slow ones spread out. Each run's time and the chunks each Worker took are shown; the output is the same, because the pool restores input order.",
+    ],
+    spec: {
+      source: { kind: "users", format: "ndjson", count: 300, chunkSize: 2048 },
+      stages: [
+        { kind: "ndjson-parse" },
+        { kind: "hash-field", iterations: 200, pool: 3, schedule: "round-robin", jitterMs: 20 },
+        { kind: "ndjson-stringify" },
+      ],
+      sink: { kind: "digest" },
+    },
+    compare: {
+      title: "least-loaded",
+      first: "round-robin",
+      spec: {
+        source: { kind: "users", format: "ndjson", count: 300, chunkSize: 2048 },
+        stages: [
+          { kind: "ndjson-parse" },
+          { kind: "hash-field", iterations: 200, pool: 3, schedule: "least-loaded", jitterMs: 20 },
+          { kind: "ndjson-stringify" },
+        ],
+        sink: { kind: "digest" },
+      },
+      show: "load",
+    },
+  },
 ];
 
 export function presetById(id) {

@@ -39,10 +39,12 @@ function placement(s) {
   const lanes = el("span", "lanes");
   s.workers.forEach((w, k) => {
     const lane = el("span", "lane");
-    lane.title = `worker ${k}: ${w.inFlight} in flight, ${Math.round(w.busyMs)} ms busy`;
+    lane.title = `worker ${k}: ${w.inFlight} in flight, ${formatCount(w.chunks)} chunks done, ${Math.round(w.busyMs)} ms busy`;
     lane.setAttribute("aria-label", lane.title);
     lane.dataset.inFlight = String(w.inFlight);
+    lane.dataset.chunks = String(w.chunks);
     for (let i = 0; i < Math.max(1, w.inFlight); i += 1) lane.append(el("span", i < w.inFlight ? "slot busy" : "slot"));
+    lane.append(el("small", "lane-chunks", formatCount(w.chunks)));
     lanes.append(lane);
   });
   td.append(lanes);
