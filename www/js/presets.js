@@ -2,6 +2,14 @@
 // one click and done within about 10 s. A preset with `compare` runs a second
 // pipeline after the first and shows the two side by side.
 
+// Users hashed by a pool of 3 handing out chunks by `schedule`, every third
+// chunk held 20 ms (jitterMs): uneven work, for the round-robin preset.
+const unevenPool = (schedule) => ({
+  source: { kind: "users", format: "ndjson", count: 300, chunkSize: 2048 },
+  stages: [{ kind: "ndjson-parse" }, { kind: "hash-field", iterations: 200, pool: 3, schedule, jitterMs: 20 }, { kind: "ndjson-stringify" }],
+  sink: { kind: "digest" },
+});
+
 export const PRESETS = [
   {
     id: "slow-consumer",
@@ -185,29 +193,8 @@ export const PRESETS = [
       "Round-robin, the way Node's cluster hands out connections, gives each Worker its turn whatever it is doing: every slow chunk lands on the same Worker, and the next chunk waits for its turn there while the others sit idle.",
       "The comparison runs the same pool least-loaded: the next chunk goes to the Worker with the fewest in flight, so the slow ones spread out. Each run's time and the chunks each Worker took are shown; the output is the same, because the pool restores input order.",
     ],
-    spec: {
-      source: { kind: "users", format: "ndjson", count: 300, chunkSize: 2048 },
-      stages: [
-        { kind: "ndjson-parse" },
-        { kind: "hash-field", iterations: 200, pool: 3, schedule: "round-robin", jitterMs: 20 },
-        { kind: "ndjson-stringify" },
-      ],
-      sink: { kind: "digest" },
-    },
-    compare: {
-      title: "least-loaded",
-      first: "round-robin",
-      spec: {
-        source: { kind: "users", format: "ndjson", count: 300, chunkSize: 2048 },
-        stages: [
-          { kind: "ndjson-parse" },
-          { kind: "hash-field", iterations: 200, pool: 3, schedule: "least-loaded", jitterMs: 20 },
-          { kind: "ndjson-stringify" },
-        ],
-        sink: { kind: "digest" },
-      },
-      show: "load",
-    },
+    spec: unevenPool("round-robin"),
+    compare: { title: "least-loaded", first: "round-robin", spec: unevenPool("least-loaded"), show: "load" },
   },
 ];
 
