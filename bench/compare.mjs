@@ -58,6 +58,9 @@ for (const row of runs[0].playground.startup) {
 for (const row of runs[0].playground.overhead) {
   out.push(`| live view ÷ runPipeline alone: ${row.what} | ${runs.map((run) => cell(find(run.playground.overhead, (r) => r.what === row.what)?.ratio)).join(" | ")} |`);
 }
+for (const row of runs[0].playground.flow ?? []) {
+  out.push(`| Flow tab open ÷ closed: ${row.what} | ${runs.map((run) => cell(find(run.playground.flow ?? [], (r) => r.what === row.what)?.ratio)).join(" | ")} |`);
+}
 out.push("");
 
 out.push(...head("every stage alone, MB/s (absolute: noisy)"));

@@ -98,6 +98,10 @@ try {
       "| run with the live view (table, charts, log) vs runPipeline alone | live view ms | alone ms | live ÷ alone |",
       "| --- | ---: | ---: | ---: |",
       ...pg.overhead.map((r) => `| ${r.what} | ${Math.round(r.withUi)} | ${Math.round(r.alone)} | ${r.ratio.toFixed(2)}× |`),
+      "",
+      "| the same run with the Flow tab open vs closed (goal: within 5%) | open ms | closed ms | open ÷ closed |",
+      "| --- | ---: | ---: | ---: |",
+      ...pg.flow.map((r) => `| ${r.what} | ${Math.round(r.open)} | ${Math.round(r.closed)} | ${r.ratio.toFixed(2)}× |`),
     ].join("\n"),
   );
   console.log(
@@ -174,6 +178,7 @@ async function benchPlayground(page, base) {
   await page.goto(`${base}index.html`);
   await page.waitForFunction(() => performance.getEntriesByName("pipewright-ready").length > 0);
   const overhead = [];
+  const flow = [];
   for (const [what, spec] of [
     ["lorem 256 MiB → uppercase → digest (4,096 chunks)", { source: { kind: "lorem", bytes: 256 << 20 }, stages: [{ kind: "uppercase" }], sink: { kind: "digest" } }],
     [
@@ -200,8 +205,31 @@ async function benchPlayground(page, base) {
       { timeout: 600_000 },
     );
     overhead.push({ what, runs: r, withUi: median(r.withUi), alone: median(r.alone), ratio: median(r.withUi) / median(r.alone) });
+    // The same run with the Flow tab open (marbles drawn) and closed (the
+    // Live tab), alternating: issue 14 wants it within 5%.
+    const f = await page.runModule(
+      `const s = ${JSON.stringify(spec)};
+      const app = document.querySelector("#app").playground;
+      const open = [];
+      const closed = [];
+      for (let i = 0; i < 7; i += 1) {
+        app.$("#tab-flow").click();
+        let t = performance.now();
+        let outcome = await app.run(s);
+        if (outcome.error) throw outcome.error;
+        open.push(performance.now() - t);
+        app.$("#tab-live").click();
+        t = performance.now();
+        outcome = await app.run(s);
+        if (outcome.error) throw outcome.error;
+        closed.push(performance.now() - t);
+      }
+      return { open, closed };`,
+      { timeout: 600_000 },
+    );
+    flow.push({ what, runs: f, open: median(f.open), closed: median(f.closed), ratio: median(f.open) / median(f.closed) });
   }
-  return { startup, overhead };
+  return { startup, overhead, flow };
 }
 
 // Issue 12's targets, each a ratio against its peer in this run (or a size

@@ -457,6 +457,7 @@ export const CASES = [
   },
   {
     name: "a pool's schedule: round-robin gives each Worker its turn, least-loaded the one with fewest in flight; the same output either way",
+    record: "workers.schedule",
     body: `async () => {
       const spec = (schedule) => ({
         source: { kind: "users", format: "ndjson", count: 90, seed: 4, chunkSize: 1024 },

@@ -47,6 +47,18 @@ export function eachEngine(body, { serverOptions = {} } = {}) {
         await suite.page.goto(suite.url + path);
         return suite.page;
       };
+      // The playground at `path`, once it says it is ready.
+      suite.openReady = async (path = "", viewport = { width: 1280, height: 1000 }) => {
+        const page = await suite.open(path, { viewport });
+        await page.locator("#status", { hasText: "Ready." }).waitFor();
+        return page;
+      };
+      // Resolves when the playground's run has ended, however it ended.
+      suite.finished = (page) =>
+        page.waitForFunction(() => {
+          const s = document.querySelector("#status").textContent;
+          return !document.querySelector("#run").disabled && s !== "Running…" && s !== "Ready.";
+        }, undefined, { timeout: 60_000 });
       before(async () => {
         ({ server: suite.server, url: suite.url } = await startServer({
           roots: { "/": join(repoRoot, "www"), "/harness/": join(repoRoot, "tests", "e2e") },

@@ -371,7 +371,7 @@ export class Page {
   // Key names as Playwright spells them: "Tab", "Shift+Tab", "Enter",
   // "ControlOrMeta+a".
   async #press(combo) {
-    const names = { Tab: Key.TAB, Enter: Key.ENTER, Shift: Key.SHIFT, Control: Key.CONTROL, ControlOrMeta: Key.CONTROL, Escape: Key.ESCAPE, ArrowDown: Key.ARROW_DOWN, ArrowUp: Key.ARROW_UP, Home: Key.HOME, End: Key.END };
+    const names = { Tab: Key.TAB, Enter: Key.ENTER, Shift: Key.SHIFT, Control: Key.CONTROL, ControlOrMeta: Key.CONTROL, Escape: Key.ESCAPE, ArrowDown: Key.ARROW_DOWN, ArrowUp: Key.ARROW_UP, ArrowLeft: Key.ARROW_LEFT, ArrowRight: Key.ARROW_RIGHT, Home: Key.HOME, End: Key.END };
     const parts = combo.split("+");
     const key = names[parts.at(-1)] ?? parts.at(-1);
     const mods = parts.slice(0, -1).map((m) => names[m]);

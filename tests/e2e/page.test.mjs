@@ -12,11 +12,7 @@ const counterBytes = (n) => Array.from({ length: n }, (_, i) => `Chunk ${i}\n`.l
 const number = (text) => Number(text.replaceAll(",", ""));
 
 eachEngine((suite) => {
-  async function openPage(path = "") {
-    const page = await suite.open(path);
-    await page.locator("#status", { hasText: "Ready." }).waitFor();
-    return page;
-  }
+  const openPage = (path = "") => suite.openReady(path);
 
   const sinkCell = (page, cls) => page.locator(`#stages tbody tr[data-role=sink] .${cls}`).textContent();
 

@@ -9,23 +9,14 @@ import { eachEngine } from "./browser.mjs";
 const number = (text) => Number(text.replaceAll(",", ""));
 
 eachEngine((suite) => {
-  // The page at `path`, ready.
-  async function openPage(path = "", viewport = { width: 1280, height: 1000 }) {
-    const page = await suite.open(path, { viewport });
-    await page.locator("#status", { hasText: "Ready." }).waitFor();
-    return page;
-  }
+  const openPage = suite.openReady;
 
   // Every resource this document fetched from anywhere but our server
   // (blob: and data: URLs stay in the page), from its resource timing.
   const foreignRequests = (page) =>
     page.evaluate((base) => performance.getEntriesByType("resource").map((e) => e.name).filter((u) => !u.startsWith(base) && !u.startsWith("blob:") && !u.startsWith("data:")), suite.url);
 
-  const finished = (page) =>
-    page.waitForFunction(() => {
-      const s = document.querySelector("#status").textContent;
-      return !document.querySelector("#run").disabled && s !== "Running…" && s !== "Ready.";
-    }, undefined, { timeout: 60_000 });
+  const finished = suite.finished;
 
   async function runPreset(page, id) {
     await page.locator("#preset").selectOption(id);

@@ -11,6 +11,7 @@ import { DEFAULT_SPEC, downloadName, fileSource, missingSecrets, publicSpec, sec
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
 import { Charts, loadCharts } from "./ui/charts.js";
+import { FlowView } from "./ui/flowview.js";
 import { el, LiveView } from "./ui/live.js";
 import { startMeter } from "./ui/meter.js";
 
@@ -59,6 +60,7 @@ const TEMPLATE = `
   <section class="live-col" aria-label="Live view">
     <div class="tabs" role="tablist" aria-label="Views">
       <button id="tab-live" type="button" role="tab" aria-selected="true" aria-controls="panel-live">Live</button>
+      <button id="tab-flow" type="button" role="tab" aria-selected="false" aria-controls="panel-flow" tabindex="-1">Flow</button>
       <button id="tab-code" type="button" role="tab" aria-selected="false" aria-controls="panel-code" tabindex="-1">Code</button>
     </div>
     <div id="panel-live" role="tabpanel" aria-labelledby="tab-live">
@@ -94,6 +96,12 @@ const TEMPLATE = `
           </table>
         </div>
       </section>
+    </div>
+    <div id="panel-flow" role="tabpanel" aria-labelledby="tab-flow" hidden>
+      <p>Each chunk is a marble: it appears when the source enqueues it, waits in the queue of the stage it is in, stacked against the dashed line at that queue's highWaterMark, moves on when the next stage takes it, and leaves at the sink. A stage pushing back is drawn in orange. Records are squares. Fast runs are sampled; the counts under each queue are exact.</p>
+      <p class="flow-summary"></p>
+      <div class="flow-wrap"><svg class="flow-svg" role="img" aria-label="The pipeline's queues, each chunk a marble"></svg></div>
+      <details class="flow-list" open><summary>The same, as a list of what moved</summary><ol class="flow-log"></ol></details>
     </div>
     <div id="panel-code" role="tabpanel" aria-labelledby="tab-code" hidden>
       <p>The same pipeline built with the package's stream factories. It runs as a module wherever <code>"pipewright"</code> resolves to the package.</p>
@@ -151,6 +159,8 @@ export class Playground {
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
     this.live.catalog = cat;
+    this.flowView = new FlowView(this.$("#panel-flow"));
+    this.flowView.catalog = cat;
     this.charts = new Charts(this.$("#timeline"), this.$("#memory"), uPlot);
     this.wire();
     const select = this.$("#preset");
@@ -220,7 +230,7 @@ export class Playground {
     });
     this.$("#run-preset").addEventListener("click", () => this.runPreset());
     // Tabs: click, or arrow keys between them.
-    const tabs = [this.$("#tab-live"), this.$("#tab-code")];
+    const tabs = [this.$("#tab-live"), this.$("#tab-flow"), this.$("#tab-code")];
     const select = (tab) => {
       for (const t of tabs) {
         const on = t === tab;
@@ -229,12 +239,14 @@ export class Playground {
         this.$(`#${t.getAttribute("aria-controls")}`).hidden = !on;
       }
       if (tab.id === "tab-code") this.$("#code").textContent = this.code(this.builder.spec());
+      if (tab.id === "tab-flow") this.flowView?.shown();
     };
     for (const t of tabs) {
       t.addEventListener("click", () => select(t));
       t.addEventListener("keydown", (e) => {
         if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
-        const next = tabs[(tabs.indexOf(t) + 1) % tabs.length];
+        const step = e.key === "ArrowRight" ? 1 : tabs.length - 1;
+        const next = tabs[(tabs.indexOf(t) + step) % tabs.length];
         select(next);
         next.focus();
       });
@@ -383,6 +395,7 @@ export class Playground {
     abortButton.disabled = false;
     this.setStatus("Running…");
     this.live.reset();
+    this.flowView.reset();
     const file = fileSource(this.catalog);
     this.live.downloadName = downloadName(this.catalog, spec, file && spec.source.kind === file.info.kind ? spec.source[file.param]?.name : undefined);
     this.$("#events tbody").replaceChildren();
@@ -417,6 +430,7 @@ export class Playground {
           // Every snapshot goes to the log, so no state change is missed;
           // the drawing waits for the next animation frame.
           this.log(eventsBetween(latest, snapshot));
+          this.flowView.update(snapshot);
           latest = snapshot;
           frame ||= requestAnimationFrame(paint);
         },
@@ -424,6 +438,7 @@ export class Playground {
       paintPending();
       const last = { elapsedMs: report.durationMs, stages: report.stages, wasmMemoryBytes: report.wasmMemoryBytes };
       this.log(eventsBetween(latest, last));
+      this.flowView.finished(last);
       this.live.finished(report);
       // The last point: the whole run's average, so even a short run draws.
       chart(last, { bytes: this.live.rates, chunks: this.live.chunkRates });

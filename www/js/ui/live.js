@@ -44,7 +44,6 @@ function placement(s) {
     lane.dataset.inFlight = String(w.inFlight);
     lane.dataset.chunks = String(w.chunks);
     for (let i = 0; i < Math.max(1, w.inFlight); i += 1) lane.append(el("span", i < w.inFlight ? "slot busy" : "slot"));
-    lane.append(el("small", "lane-chunks", formatCount(w.chunks)));
     lanes.append(lane);
   });
   td.append(lanes);
