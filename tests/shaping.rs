@@ -1,4 +1,4 @@
-//! `head` and `rechunk`.
+//! `head`, `rechunk` and `cache`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -82,4 +82,38 @@ fn head_records_passes_the_first_records_then_wants_no_more() {
     assert_eq!(flow, pipewright::core::Flow::Enough);
     let none = same_every_way("head-records", json!({ "count": 0 }), input);
     assert!(none.records.is_empty());
+}
+
+/// `cache` (the memory lesson): the bytes pass unchanged, whatever the
+/// chunking; it keeps the last `maxChunks` chunks, or every one with 0.
+#[test]
+fn cache_passes_chunks_on_and_keeps_the_last_max_chunks_or_all() {
+    use pipewright::core::text::Cache;
+    use pipewright::core::Transform;
+
+    let input: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let out = same_every_way("cache", json!({ "maxChunks": 3 }), &input);
+    assert_eq!(out.bytes, input);
+    assert_eq!(out.error, None);
+
+    let mut bounded = Cache::new(3);
+    let mut leaky = Cache::new(0);
+    let mut out = vec![0; 1000];
+    for chunk in input.chunks(1000) {
+        for c in [&mut bounded, &mut leaky] {
+            let p = c.transform(chunk, &mut out).unwrap();
+            assert_eq!(p.consumed, chunk.len());
+            assert_eq!(&out[..p.written], chunk);
+        }
+    }
+    assert_eq!(bounded.held(), (3, 3000), "the last three chunks");
+    assert_eq!(leaky.held(), (10, 10_000), "every chunk: a leak");
+    assert_eq!(
+        leaky.result().as_deref(),
+        Some("holds 10 chunks, 10000 bytes")
+    );
+    let mut in_place = input[..500].to_vec();
+    assert!(bounded.map_in_place(&mut in_place));
+    assert_eq!(in_place, input[..500], "unchanged in place");
+    assert_eq!(bounded.held(), (3, 2500), "the oldest dropped for it");
 }

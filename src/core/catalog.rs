@@ -45,6 +45,7 @@ pub const STAGES: &[StageDef] = &[
     primes::PRIMES,
     text::THROTTLE,
     text::DELAY,
+    text::CACHE,
     crypt::ENCRYPT,
     crypt::DECRYPT,
     shaping::HEAD,

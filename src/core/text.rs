@@ -1,4 +1,7 @@
-//! Byte-for-byte transforms: `identity` and ASCII `uppercase`.
+//! Byte-for-byte transforms: `identity`, ASCII `uppercase`, and `cache`,
+//! which passes chunks on unchanged and keeps copies (the memory lesson).
+
+use std::collections::VecDeque;
 
 use crate::core::transform::copy_through;
 use crate::core::{Error, Progress, Shape, Transform};
@@ -22,6 +25,72 @@ impl Transform for Identity {
     }
     fn map_in_place(&mut self, _buf: &mut [u8]) -> bool {
         true
+    }
+}
+
+/// Passes every chunk on unchanged and keeps a copy of it, as a cache keyed
+/// by chunk would: the last `max_chunks` of them (the oldest dropped
+/// first), or with `max_chunks` 0 every one — an unbounded cache, the
+/// classic leak. Its result says what it holds.
+#[derive(Debug)]
+pub struct Cache {
+    max_chunks: usize,
+    kept: VecDeque<Vec<u8>>,
+    bytes: usize,
+}
+
+impl Cache {
+    pub fn new(max_chunks: usize) -> Self {
+        Cache {
+            max_chunks,
+            kept: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+
+    fn keep(&mut self, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        self.kept.push_back(chunk.to_vec());
+        self.bytes += chunk.len();
+        while self.max_chunks > 0 && self.kept.len() > self.max_chunks {
+            if let Some(old) = self.kept.pop_front() {
+                self.bytes -= old.len();
+            }
+        }
+    }
+
+    /// Chunks and bytes held now.
+    pub fn held(&self) -> (usize, usize) {
+        (self.kept.len(), self.bytes)
+    }
+}
+
+impl Transform for Cache {
+    fn kind(&self) -> &'static str {
+        "cache"
+    }
+    // Not Passthrough, which the glue forwards without calling in: each
+    // chunk comes through map_in_place, which keeps its copy.
+    fn shape(&self) -> Shape {
+        Shape::SameLength
+    }
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        let progress = copy_through(input, output, |_| {});
+        self.keep(&input[..progress.consumed]);
+        Ok(progress)
+    }
+    fn finish(&mut self, _output: &mut [u8]) -> Result<Progress, Error> {
+        Ok(Progress::FINISHED)
+    }
+    fn map_in_place(&mut self, buf: &mut [u8]) -> bool {
+        self.keep(buf);
+        true
+    }
+    fn result(&self) -> Option<String> {
+        let (chunks, bytes) = self.held();
+        Some(format!("holds {chunks} chunks, {bytes} bytes"))
     }
 }
 
@@ -127,7 +196,7 @@ mod tests {
 use serde::Deserialize;
 
 use crate::core::options::ParamSpec;
-use crate::core::stage::{DataType::Bytes, StageDef};
+use crate::core::stage::{DataType::Bytes, StageDef, View, MAX_SAFE};
 
 pub const IDENTITY: StageDef = StageDef {
     kind: "identity",
@@ -143,6 +212,32 @@ pub const UPPERCASE: StageDef = StageDef {
     summary: "ASCII a–z to A–Z; every other byte, UTF-8 included, unchanged. Works in place on the chunk it is handed.",
     poolable: true,
     ..StageDef::transform(Bytes, Bytes, |_, _| Ok(Box::new(Uppercase)))
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CacheOptions {
+    max_chunks: u64,
+}
+
+pub const CACHE: StageDef = StageDef {
+    kind: "cache",
+    title: "Cache (memory lesson)",
+    summary: "Passes chunks on unchanged and keeps a copy of each, like a cache: the last maxChunks, or with 0 every one, a leak that only grows. Its result says what it holds.",
+    params: &[ParamSpec::int(
+        "maxChunks",
+        16,
+        0,
+        MAX_SAFE,
+        "Chunks kept, the oldest dropped first; 0 keeps every one (an unbounded cache: a leak).",
+    )],
+    view: Some(View::Value),
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let CacheOptions { max_chunks } = o.typed()?;
+        Ok(Box::new(Cache::new(
+            usize::try_from(max_chunks).unwrap_or(usize::MAX),
+        )))
+    })
 };
 
 #[derive(Deserialize)]

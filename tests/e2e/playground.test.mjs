@@ -169,6 +169,15 @@ eachEngine((suite) => {
     assert.equal(await row(page, "hash-field").locator(".lane").count(), 3);
     await page.screenshot({ path: suite.shot("preset-round-robin.png"), fullPage: true });
 
+    took["memory-leak"] = await runPreset(page, "memory-leak");
+    const [leaky, bounded] = await page.locator("#compare dd").allTextContents();
+    const held = (text) => /^holds (\d+) chunks, (\d+) bytes; wasm memory ([\d.]+) (MiB|GiB) at the end$/.exec(text);
+    assert.ok(held(leaky) && held(bounded), `${leaky} | ${bounded}`);
+    assert.deepEqual(held(leaky).slice(1, 3).map(Number), [1024, 64 << 20], "the unbounded cache holds every chunk it saw");
+    assert.deepEqual(held(bounded).slice(1, 3).map(Number), [16, 16 * 65536], "the bounded one its last 16");
+    assert.ok(Number(held(leaky)[3]) >= 64 || held(leaky)[4] === "GiB", `the leak lives in wasm memory: ${leaky}`);
+    await page.screenshot({ path: suite.shot("preset-memory-leak.png"), fullPage: true });
+
     t.diagnostic(`preset run times (ms, comparisons included): ${JSON.stringify(took)}`);
     assert.deepEqual(await foreignRequests(page), []);
     assert.deepEqual(await page.problems(), []);

@@ -7,7 +7,7 @@
 import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
 import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
-import { DEFAULT_SPEC, downloadName, fileSource, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
+import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
 import { Builder } from "./ui/builder.js";
 import { Charts, loadCharts } from "./ui/charts.js";
@@ -477,6 +477,10 @@ export class Playground {
     const show = (o) => {
       if (o.error) return `failed: ${o.error.message}`;
       if (preset.compare.show === "gap") return `longest frame gap ${Math.round(o.gapMs)} ms, ${Math.round(o.report.durationMs)} ms in all`;
+      if (preset.compare.show === "memory") {
+        const cache = o.report.stages.find((st) => st.kind === preset.compare.stage);
+        return `${cache.result}; wasm memory ${formatBytes(o.report.wasmMemoryBytes)} at the end`;
+      }
       if (preset.compare.show === "load") {
         const pool = o.report.stages.find((st) => st.placement === "pool");
         return `${Math.round(o.report.durationMs)} ms in all; chunks per Worker ${pool.workers.map((w) => w.chunks).join(" / ")}`;
@@ -493,6 +497,7 @@ export class Playground {
     const verdicts = {
       gap: "The meter's worst gap, each way.",
       load: same ? "The same bytes both ways; the time and each Worker's share differ." : "Different bytes.",
+      memory: "What each cache holds at the end: everything it saw, or only its last chunks.",
       digest: same ? "Equal: the same bytes both ways." : "Different.",
     };
     const verdict = verdicts[preset.compare.show];

@@ -196,6 +196,23 @@ export const PRESETS = [
     spec: unevenPool("round-robin"),
     compare: { title: "least-loaded", first: "round-robin", spec: unevenPool("least-loaded"), show: "load" },
   },
+  {
+    id: "memory-leak",
+    title: "A memory leak, found",
+    text: [
+      "The cache stage keeps a copy of every chunk it passes on and never lets one go (maxChunks: 0), like a Map used as a cache with no bound: 64 MiB of text goes through, and the memory chart's wasm line climbs by that much (on a page that has not yet grown its memory), while the pipeline itself stays fast.",
+      "The comparison runs the same stage with maxChunks: 16: it keeps only its last 16 chunks, 1 MiB, and memory stays flat. Each cache's result says what it holds.",
+      "In Node you would find it with node --inspect and Chrome DevTools: two heap snapshots a minute apart, compared, show the retained size growing under the cache. Here the memory chart is the first clue and the stage's result names the holder; in a long soak, memory that only grows is the sign.",
+    ],
+    spec: { source: { kind: "lorem", bytes: 64 << 20 }, stages: [{ kind: "cache", maxChunks: 0 }], sink: { kind: "count" } },
+    compare: {
+      title: "bounded (maxChunks: 16)",
+      first: "unbounded (maxChunks: 0)",
+      spec: { source: { kind: "lorem", bytes: 64 << 20 }, stages: [{ kind: "cache", maxChunks: 16 }], sink: { kind: "count" } },
+      show: "memory",
+      stage: "cache",
+    },
+  },
 ];
 
 export function presetById(id) {
