@@ -26,19 +26,27 @@ eachEngine((suite) => {
     assert.equal(await page.locator("#panel-live").isVisible(), false);
 
     await page.locator("#run-preset").click();
-    // Mid-run: uppercase's queue at its mark, drawn as 4 marbles, pushing back.
-    await page.waitForFunction(() => {
+    // Mid-run: uppercase's queue at its mark, drawn as 4 marbles, pushing
+    // back. Everything about that moment is read in the same evaluation:
+    // the next snapshot (100 ms on) may already show 3.
+    const moment = await page.waitForFunction(() => {
       const g = document.querySelector('.flow-svg .flow-stage[data-kind="uppercase"]');
-      return g && g.dataset.queue === "4" && g.classList.contains("pushing-back") && g.querySelectorAll(".queued-marble").length === 4;
+      if (!(g && g.dataset.queue === "4" && g.classList.contains("pushing-back") && g.querySelectorAll(".queued-marble").length === 4)) return null;
+      const marbles = [...g.querySelectorAll(".queued-marble")];
+      return {
+        over: g.querySelectorAll(".queued-marble.over").length,
+        count: g.querySelector(".flow-count").textContent,
+        markY: Number(g.querySelector(".flow-mark").getAttribute("y1")),
+        topMarble: Math.min(...marbles.map((m) => Number(m.getAttribute("cy")))),
+        summary: document.querySelector(".flow-summary").textContent,
+      };
     });
     await page.screenshot({ path: suite.shot("flow-view.png") });
-    const uppercase = column(page, "uppercase");
-    assert.equal(await uppercase.locator(".queued-marble.over").count(), 0, "none past the mark: backpressure holds it there");
-    assert.match(await uppercase.locator(".flow-count").textContent(), /^queue 4 \/ 4$/);
+    assert.equal(moment.over, 0, "none past the mark: backpressure holds it there");
+    assert.match(moment.count, /^queue 4 \/ 4$/);
     // The mark is drawn just above the row that holds the 4.
-    const [markY, topMarble] = await uppercase.evaluate((g) => [Number(g.querySelector(".flow-mark").getAttribute("y1")), Math.min(...[...g.querySelectorAll(".queued-marble")].map((m) => Number(m.getAttribute("cy"))))]);
-    assert.ok(markY < topMarble, `the mark (${markY}) above the marbles (${topMarble})`);
-    assert.match(await page.locator(".flow-summary").textContent(), /uppercase: queue 4 of 4, pushing back/);
+    assert.ok(moment.markY < moment.topMarble, `the mark (${moment.markY}) above the marbles (${moment.topMarble})`);
+    assert.match(moment.summary, /uppercase: queue 4 of 4, pushing back/);
     await finished(page);
     assert.equal(await page.locator("#status").textContent(), "Done.");
     // The list: what moved, with the true counts, and who pushed back.
