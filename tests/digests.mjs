@@ -75,7 +75,8 @@ export function chainFor(info) {
   return [...feed(info.kind, info.input), [info.kind, OPTIONS[info.kind] ?? {}], ...after(info.kind, info.output)];
 }
 
-async function sha256(parts) {
+// `{ bytes, sha256 }` of the concatenated `parts` (Uint8Arrays), in hex.
+export async function sha256(parts) {
   const length = parts.reduce((n, p) => n + p.byteLength, 0);
   const all = new Uint8Array(length);
   let at = 0;

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
 import { repoRoot } from "../scripts/serve.mjs";
+import { readmeBlock } from "./readme.mjs";
 
 const pkg = join(repoRoot, "www", "pkg");
 const dts = join(pkg, "pipewright.d.ts");
@@ -73,12 +74,6 @@ test("the declarations list exactly the kinds and options catalog() has", () => 
     }
   }
 });
-
-// A README block between <!-- name:start --> and <!-- name:end -->.
-function readmeBlock(name) {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  return readme.split(`<!-- ${name}:start -->`)[1].split(`<!-- ${name}:end -->`)[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
-}
 
 // A Node project's settings: Node's types and no DOM lib (so Node's web
 // streams meet ours), with skipLibCheck as `tsc --init` writes it.

@@ -130,7 +130,7 @@ async function prepare(spec, { input, output }) {
     throw new Usage(`output: ${JSON.stringify(out)} is the file the source reads; writing it would destroy the input`);
   }
   // What reaches the sink: the last transform's output, or the source's.
-  const last = [...(Array.isArray(spec.stages) ? spec.stages : [])].reverse().find(Boolean);
+  const last = Array.isArray(spec.stages) ? spec.stages.at(-1) : undefined;
   const role = last ? "transform" : "source";
   const info = kinds.find((s) => s.role === role && s.kind === (last ?? spec.source)?.kind);
   return { spec: { ...spec, source, sink }, output: out, records: info?.output === "records" };

@@ -853,12 +853,13 @@ export function makeWorkerTransform(control, module, kind, options, config) {
       fail(pipewrightError(kind, `${kind}: its Worker ${why}; ${hint}`));
     };
     const silent = setTimeout(() => notStarted(`loaded but did not answer within ${WORKER_START_MS / 1000} s`), WORKER_START_MS);
+    slot.stopStart = () => clearTimeout(silent);
     slot.ready = new Promise((resolve, reject) => {
       slot.started = resolve;
       worker.onmessage = ({ data }) => {
         if (data.type === "ready") {
           slot.answered = true;
-          clearTimeout(silent);
+          slot.stopStart();
           return data.error ? reject(remoteError(data.error, kind)) : resolve();
         }
         if (data.seq === -1) return slot.finished?.(data);
@@ -866,11 +867,10 @@ export function makeWorkerTransform(control, module, kind, options, config) {
       };
     });
     slot.ready.catch(fail);
-    slot.stopStart = () => clearTimeout(silent);
     worker.onerror = (event) => {
       event.preventDefault();
       if (!slot.answered) {
-        clearTimeout(silent);
+        slot.stopStart();
         return notStarted(event.message ? `failed while starting: ${event.message}` : "could not be loaded as a module script");
       }
       onCrash(i, slot, event.message || "the worker failed");

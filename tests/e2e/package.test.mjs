@@ -19,6 +19,7 @@ import { gunzipSync } from "node:zlib";
 import { repoRoot, startServer } from "../../scripts/serve.mjs";
 import { ENGINES, engineNames, launchEngine } from "./engines.mjs";
 import { Page } from "./page.mjs";
+import { readmeBlock } from "../readme.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "pipewright-package-"));
 const project = join(work, "app");
@@ -48,6 +49,8 @@ const EXPECTED = [
 // SHA-256 of the result. `workers: false` runs every stage on the main
 // thread.
 const PIPELINE = `
+import { sha256 } from "./digests.js";
+
 export async function run(pw, { workers = true } = {}) {
   const place = (options, placement) => (workers ? { ...options, ...placement } : options);
   const stream = pw
@@ -62,11 +65,9 @@ export async function run(pw, { workers = true } = {}) {
     if (done) break;
     parts.push(value);
   }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  parts.reduce((at, p) => (all.set(p, at), at + p.byteLength), 0);
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  const sha256 = Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
-  return { bytes: all.byteLength, sha256, workersStarted: pw.workerCounts().created, output: workers ? undefined : all };
+  const digest = await sha256(parts);
+  const output = workers ? undefined : new Uint8Array(await new Blob(parts).arrayBuffer());
+  return { ...digest, workersStarted: pw.workerCounts().created, output };
 }
 `;
 
@@ -207,9 +208,7 @@ test("npx pipewright run, the package's bin from the tarball: a share link's spe
 });
 
 test("the README's Node example, as written, in the project that installed the tarball", () => {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const block = readme.split("<!-- node-example:start -->")[1].split("<!-- node-example:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
-  writeFileSync(join(project, "readme-node.mjs"), block);
+  writeFileSync(join(project, "readme-node.mjs"), readmeBlock("node-example"));
   const log = Buffer.from(Array.from({ length: 5000 }, (_, i) => `127.0.0.1 - - GET /page/${i % 37} 200\n`).join(""));
   writeFileSync(join(project, "access.log"), log);
   sh(process.execPath, ["readme-node.mjs"]);

@@ -3,9 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { repoRoot } from "../../scripts/serve.mjs";
+import { readmeBlock } from "../readme.mjs";
 import { eachEngine } from "./browser.mjs";
 
 const counterBytes = (n) => Array.from({ length: n }, (_, i) => `Chunk ${i}\n`.length).reduce((a, b) => a + b, 0);
@@ -190,11 +188,8 @@ eachEngine((suite) => {
   });
 
   test("the README's JavaScript example runs as written", async () => {
-    const readme = await readFile(join(repoRoot, "README.md"), "utf8");
-    const match = readme.match(/<!-- example:start -->\s*```js\n([\s\S]*?)```/);
-    assert.ok(match, "README has an example block");
     const page = await suite.open("harness/harness.html");
-    await page.addModule(match[1]);
+    await page.addModule(readmeBlock("example"));
     const logs = await page.waitForLog((l) => typeof l === "string" && l.startsWith("user 2:"));
     assert.deepEqual(logs.filter((l) => l.startsWith("CHUNK")), ["CHUNK 0", "CHUNK 1", "CHUNK 2"]);
     assert.ok(logs.includes("total: 1000000 bytes"), logs.join("\n"));

@@ -239,7 +239,7 @@ export class Playground {
         this.$(`#${t.getAttribute("aria-controls")}`).hidden = !on;
       }
       if (tab.id === "tab-code") this.$("#code").textContent = this.code(this.builder.spec());
-      if (tab.id === "tab-flow") this.flowView?.shown();
+      if (tab.id === "tab-flow") this.flowView.shown();
     };
     for (const t of tabs) {
       t.addEventListener("click", () => select(t));

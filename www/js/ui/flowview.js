@@ -8,7 +8,7 @@
 // with the true counts written beside them). The same events are kept as a
 // list, the view's text alternative.
 
-import { formatCount } from "../model.js";
+import { formatCount, stageInfo } from "../model.js";
 import { el } from "./live.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -80,8 +80,7 @@ export class FlowView {
 
   // Whether a stage's chunks are records (drawn as squares, not marbles).
   records(s) {
-    const info = this.catalog.find((c) => c.role === s.role && c.kind === s.kind);
-    return s.role === "sink" ? false : info?.output === "records";
+    return stageInfo(this.catalog, s.role, s.kind)?.output === "records";
   }
 
   // A metrics snapshot: the moves since the last one become marbles in
