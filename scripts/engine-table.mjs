@@ -51,6 +51,7 @@ const ROWS = [
   ["**The page**", null],
   ["presets run to their expected results", "playground.presets"],
   ["Flow tab: marbles against each high-water mark, pushing back drawn, the same as a list", "flow.view"],
+  ["Step mode: one chunk per press, narrated in both vocabularies", "step.mode"],
   ["memory chart: wasm memory", "playground.wasmMemory"],
   ["memory chart: JS heap", "playground.jsHeap"],
   ["the README's example, as written", "page.readmeExample"],

@@ -196,6 +196,13 @@ export interface RunOptions {
    * the end, aborted when the run fails.
    */
   output?: WritableStream;
+  /**
+   * Step mode: called, with the pipeline's snapshot, before the sink takes
+   * each chunk; the sink waits for what it returns (a promise) to settle,
+   * so upstream fills to its high-water marks and stops. A rejection fails
+   * the run; an abort settles a gate still waiting.
+   */
+  gate?: (metrics: MetricsSnapshot) => unknown;
 }
 
 /**

@@ -571,21 +571,54 @@ export function makeTransform(stage, kind, highWaterMark) {
 
 export function makeWritable(stage, kind, highWaterMark) {
   const queued = queueStats();
+  // A sink is done with a chunk when its write settles.
+  const take = guarded(kind, (chunk) => {
+    const pending = stage.write(chunk);
+    if (pending === undefined) {
+      finishOne(queued, highWaterMark);
+      return undefined;
+    }
+    return pending.then(() => finishOne(queued, highWaterMark));
+  });
+  // runPipeline's `gate` (step mode), if it set one: awaited before each chunk.
+  const held = { gate: null };
   const sink = {
     start: guarded(kind, (controller) => stage.start(controller, queued)),
-    write: guarded(kind, (chunk) => {
-      // A sink is done with a chunk when its write settles.
-      const pending = stage.write(chunk);
-      if (pending === undefined) {
-        finishOne(queued, highWaterMark);
-        return undefined;
-      }
-      return pending.then(() => finishOne(queued, highWaterMark));
-    }),
+    write: (chunk) => (held.gate ? held.gate().then(() => take(chunk)) : take(chunk)),
     close: guarded(kind, () => stage.close()),
     abort: guarded(kind, (reason) => stage.abort(reason), { ending: true }),
   };
-  return releasable(new WritableStream(sink, countingStrategy(queued, highWaterMark)), stage);
+  const stream = new WritableStream(sink, countingStrategy(queued, highWaterMark));
+  gates.set(stream, held);
+  return releasable(stream, stage);
+}
+
+// Step mode: the sink of a run awaits `gate()` before it takes each chunk,
+// so the whole pipeline advances one sink write at a time. An abort must
+// not wait for the gate: pipeTo's shutdown waits for the write in flight,
+// so the signal settles a gate still pending.
+const gates = new WeakMap();
+export function gateSink(sink, gate, signal) {
+  const held = gates.get(sink);
+  if (!held) return;
+  held.gate = () =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => reject(signal.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      new Promise((r) => r(gate()))
+        .then(resolve, (e) => reject(gateError(e)))
+        .finally(() => signal?.removeEventListener("abort", onAbort));
+    });
+}
+
+function gateError(e) {
+  const error = new Error(`runPipeline's gate failed: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+  error.option = "gate";
+  return error;
 }
 
 export function snapshotOf(stream) {

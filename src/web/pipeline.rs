@@ -1,8 +1,9 @@
-//! `runPipeline(spec, { signal, onMetrics, metricsInterval, output })`:
+//! `runPipeline(spec, { signal, onMetrics, metricsInterval, output, gate })`:
 //! builds the stages of a spec, pipes them (`pipeThrough` … `pipeTo`),
 //! reports metrics while it runs and resolves to a report. `output`, a
 //! `WritableStream`, also gets every chunk the sink gets (the `pipewright`
-//! command writes a file or stdout with it). Errors propagate as in Node's
+//! command writes a file or stdout with it). `gate(snapshot)` is awaited
+//! before the sink takes each chunk (the page's step mode). Errors propagate as in Node's
 //! `pipeline()`: any stage's error cancels upstream, aborts downstream, and
 //! rejects the promise with that error.
 
@@ -39,6 +40,7 @@ struct RunOptions {
     on_metrics: Option<Function>,
     interval_ms: f64,
     output: Option<web_sys::WritableStream>,
+    gate: Option<Function>,
 }
 
 impl RunOptions {
@@ -48,6 +50,7 @@ impl RunOptions {
             on_metrics: None,
             interval_ms: DEFAULT_METRICS_INTERVAL_MS,
             output: None,
+            gate: None,
         };
         if options.is_undefined() || options.is_null() {
             return Ok(run);
@@ -80,6 +83,12 @@ impl RunOptions {
                     "must be a function".into(),
                     OptionProblem::Type,
                 )
+            })?);
+        }
+        let gate = get("gate");
+        if !gate.is_undefined() {
+            run.gate = Some(gate.dyn_into().map_err(|_| {
+                run_error("gate", "must be a function".into(), OptionProblem::Type)
             })?);
         }
         let interval = get("metricsInterval");
@@ -235,6 +244,11 @@ extern "C" {
     #[wasm_bindgen(js_name = orCrash)]
     fn or_crash(run: js_sys::Promise) -> js_sys::Promise;
 
+    /// Makes `sink` await `gate()` before it takes each chunk; `signal`
+    /// settles a pending gate.
+    #[wasm_bindgen(js_name = gateSink)]
+    fn gate_sink(sink: &web_sys::WritableStream, gate: &Function, signal: Option<AbortSignal>);
+
     /// `[transform, fail]`: a TransformStream that also writes each chunk
     /// into `output`, and `fail(reason)`, which aborts `output`.
     #[wasm_bindgen(js_name = forwardTo)]
@@ -291,6 +305,17 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     }
 
     let started = performance_now();
+    // Step mode: the caller's gate sees the pipeline as the sink waits.
+    // Dropped when the run ends, after which the sink takes no chunk.
+    let _gate = run.gate.as_ref().map(|gate| {
+        let gate = gate.clone();
+        let handles = handles.clone();
+        let call = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(move || {
+            gate.call1(&JsValue::NULL, &metrics_snapshot(&handles, started))
+        });
+        gate_sink(&sink, call.as_ref().unchecked_ref(), run.signal.clone());
+        call
+    });
     let pipe_options = StreamPipeOptions::new();
     if let Some(signal) = &run.signal {
         pipe_options.set_signal(signal);

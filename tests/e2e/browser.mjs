@@ -57,7 +57,8 @@ export function eachEngine(body, { serverOptions = {} } = {}) {
       suite.finished = (page) =>
         page.waitForFunction(() => {
           const s = document.querySelector("#status").textContent;
-          return !document.querySelector("#run").disabled && s !== "Running…" && s !== "Ready.";
+          // In step mode Run is on (it runs to the end); Abort is on until the end.
+          return !document.querySelector("#run").disabled && document.querySelector("#abort").disabled && s !== "Running…" && s !== "Ready.";
         }, undefined, { timeout: 60_000 });
       before(async () => {
         ({ server: suite.server, url: suite.url } = await startServer({

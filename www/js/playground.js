@@ -9,6 +9,7 @@ import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
 import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
+import { StepRun } from "./stepping.js";
 import { Builder } from "./ui/builder.js";
 import { Charts, loadCharts } from "./ui/charts.js";
 import { FlowView } from "./ui/flowview.js";
@@ -41,6 +42,7 @@ const TEMPLATE = `
     <p id="problem" class="problem" hidden></p>
     <div class="controls">
       <button id="run" type="button" disabled>Run</button>
+      <button id="step" type="button" disabled aria-keyshortcuts="s" title="Step (key S): the sink takes one chunk">Step</button>
       <button id="abort" type="button" disabled>Abort</button>
       <button id="share" type="button">Share</button>
     </div>
@@ -55,6 +57,12 @@ const TEMPLATE = `
       <span class="eta" aria-live="off"></span>
     </div>
     <p id="status" role="status">Loading…</p>
+    <section id="steps" class="steps" aria-labelledby="steps-title" hidden>
+      <h3 id="steps-title">Step by step</h3>
+      <p class="step-help">Each press of Step (or the S key) lets the sink take one chunk; what that set moving is told below, newest first, in the WHATWG streams' words and in Node's. Run finishes the run at full speed.</p>
+      <p class="step-now" aria-live="polite"></p>
+      <ol class="step-list"></ol>
+    </section>
     <p class="hint">Drop a file here to read it with the File source.</p>
   </section>
   <section class="live-col" aria-label="Live view">
@@ -112,6 +120,8 @@ const TEMPLATE = `
 </div>`;
 
 const LOG_LIMIT = 400;
+// Narrated steps kept on the page.
+const STEP_LIMIT = 50;
 
 let ready = null;
 // The wasm module, loaded once however many playgrounds a page has.
@@ -168,6 +178,7 @@ export class Playground {
     if (preset) this.showPreset(preset, false);
     this.changed();
     this.$("#run").disabled = false;
+    this.$("#step").disabled = false;
     this.$("#run-preset").disabled = !preset;
     const status = this.$("#status");
     status.textContent = problem ? `${from} could not be loaded: ${problem}. This is the default pipeline.` : "Ready.";
@@ -215,10 +226,24 @@ export class Playground {
 
   wire() {
     this.$("#run").addEventListener("click", () => {
+      // In step mode, Run lets the rest go at full speed.
+      if (this.stepping) {
+        this.stepping.runToEnd();
+        return;
+      }
       // A secret a shared link left out is asked for, not run without.
       if (this.askForSecret()) return;
       this.$("#compare").hidden = true;
       this.run(this.builder.spec());
+    });
+    this.$("#step").addEventListener("click", () => this.step());
+    // S steps, from anywhere in the playground but a field being typed in.
+    this.$(".pw").addEventListener("keydown", (e) => {
+      if (e.key !== "s" && e.key !== "S") return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.("input, textarea, select, [contenteditable]")) return;
+      if (this.$("#step").disabled) return;
+      e.preventDefault();
+      this.step();
     });
     this.$("#abort").addEventListener("click", () => this.controller?.abort(new Error("aborted by the user")));
     this.$("#share").addEventListener("click", () => this.share());
@@ -280,6 +305,42 @@ export class Playground {
       this.builder.setFile(file);
       this.setStatus(`Source: ${file.name} (${file.size.toLocaleString("en-US")} bytes).`);
     });
+  }
+
+  // Step: starts a run in step mode, or lets the sink of the one under way
+  // take one more chunk.
+  step() {
+    if (this.stepping) {
+      this.stepping.press();
+      return;
+    }
+    // A run at full speed is under way.
+    if (!this.$("#abort").disabled) return;
+    if (this.askForSecret()) return;
+    this.$("#compare").hidden = true;
+    this.run(this.builder.spec(), { step: true });
+  }
+
+  // One narrated step, newest first; the live region reads its title.
+  narrate({ step, title, lines }) {
+    const item = el("li", "step");
+    item.dataset.step = String(step);
+    item.append(el("p", "step-title", title));
+    const table = el("table", "step-lines");
+    const head = el("tr");
+    head.append(el("th", "", "Stage"), el("th", "", "WHATWG streams"), el("th", "", "Node streams"));
+    table.append(el("thead"), el("tbody"));
+    table.tHead.append(head);
+    for (const line of lines) {
+      const tr = el("tr");
+      tr.append(el("td", "", line.stage), el("td", "web", line.web), el("td", "node", line.node));
+      table.tBodies[0].append(tr);
+    }
+    item.append(table);
+    const list = this.$(".step-list");
+    list.prepend(item);
+    while (list.children.length > STEP_LIMIT) list.lastElementChild.remove();
+    this.$(".step-now").textContent = title;
   }
 
   setStatus(text, error = false) {
@@ -382,18 +443,27 @@ export class Playground {
     return units;
   }
 
-  // Runs `spec` with the live view. Resolves to { report } or { error },
+  // Runs `spec` with the live view; with `step`, in step mode (the sink
+  // takes a chunk per press of Step). Resolves to { report } or { error },
   // and the longest main-thread frame gap during the run.
-  async run(spec) {
+  async run(spec, { step = false } = {}) {
     const runButton = this.$("#run");
     const abortButton = this.$("#abort");
     const presetButton = this.$("#run-preset");
+    const stepButton = this.$("#step");
     this.controller = new AbortController();
     const controller = this.controller;
-    runButton.disabled = true;
+    const stepping = step ? new StepRun((n) => this.narrate(n)) : null;
+    this.stepping = stepping;
+    runButton.disabled = !step;
+    if (step) runButton.textContent = "Run to the end";
+    stepButton.disabled = !step;
     presetButton.disabled = true;
     abortButton.disabled = false;
-    this.setStatus("Running…");
+    this.$(".step-list").replaceChildren();
+    this.$(".step-now").textContent = "";
+    this.$("#steps").hidden = !step;
+    this.setStatus(step ? "Stepping: press Step (or S) for each chunk the sink takes." : "Running…");
     this.live.reset();
     this.flowView.reset();
     const file = fileSource(this.catalog);
@@ -426,17 +496,20 @@ export class Playground {
     try {
       const report = await runPipeline(spec, {
         signal: controller.signal,
+        ...(stepping && { gate: stepping.gate, metricsInterval: 16 }),
         onMetrics: (snapshot) => {
           // Every snapshot goes to the log, so no state change is missed;
           // the drawing waits for the next animation frame.
           this.log(eventsBetween(latest, snapshot));
           this.flowView.update(snapshot);
           latest = snapshot;
+          stepping?.metrics(snapshot);
           frame ||= requestAnimationFrame(paint);
         },
       });
       paintPending();
       const last = { elapsedMs: report.durationMs, stages: report.stages, wasmMemoryBytes: report.wasmMemoryBytes };
+      stepping?.end(last);
       this.log(eventsBetween(latest, last));
       this.flowView.finished(last);
       this.live.finished(report);
@@ -454,7 +527,10 @@ export class Playground {
       this.setStatus(aborted ? "Aborted." : "Failed.", !aborted);
       outcome = { error };
     } finally {
+      stepping?.end(latest);
+      this.stepping = null;
       runButton.disabled = false;
+      stepButton.disabled = false;
       abortButton.disabled = true;
       presetButton.disabled = !presetById(this.$("#preset").value);
       runButton.textContent = "Run again";
