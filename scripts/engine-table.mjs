@@ -52,6 +52,7 @@ const ROWS = [
   ["presets run to their expected results", "playground.presets"],
   ["Flow tab: marbles against each high-water mark, pushing back drawn, the same as a list", "flow.view"],
   ["Step mode: one chunk per press, narrated in both vocabularies", "step.mode"],
+  ["Record and replay: scrubber, Play, export and load (hostile files refused), Compare", "replay"],
   ["memory chart: wasm memory", "playground.wasmMemory"],
   ["memory chart: JS heap", "playground.jsHeap"],
   ["the README's example, as written", "page.readmeExample"],

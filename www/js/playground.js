@@ -7,13 +7,14 @@
 import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
 import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
-import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
+import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, formatCount, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
+import { compareSeries, MAX_FILE_BYTES, parseRecording, Recorder, recordingJson, summary } from "./recording.js";
 import { StepRun } from "./stepping.js";
 import { Builder } from "./ui/builder.js";
-import { Charts, loadCharts } from "./ui/charts.js";
+import { Charts, drawComparison, jsHeapBytes, loadCharts } from "./ui/charts.js";
 import { FlowView } from "./ui/flowview.js";
-import { el, LiveView } from "./ui/live.js";
+import { el, formatMs, LiveView } from "./ui/live.js";
 import { startMeter } from "./ui/meter.js";
 
 // Our own static markup: no value from outside is ever part of it.
@@ -66,6 +67,31 @@ const TEMPLATE = `
     <p class="hint">Drop a file here to read it with the File source.</p>
   </section>
   <section class="live-col" aria-label="Live view">
+    <section id="replay" class="replay" aria-labelledby="replay-title">
+      <h3 id="replay-title">Replay</h3>
+      <p class="replay-note" aria-live="polite">Every run is recorded: once it ends, move through it here, frame by frame, and every view shows that moment. Or load a run file.</p>
+      <div class="replay-controls">
+        <button id="frame-back" type="button" disabled aria-label="One frame back">◀</button>
+        <button id="play" type="button" disabled>Play</button>
+        <button id="frame-next" type="button" disabled aria-label="One frame on">▶</button>
+        <input id="scrub" type="range" min="0" max="0" value="0" step="1" disabled aria-label="Moment of the run">
+        <output class="replay-time" for="scrub"></output>
+      </div>
+      <div class="replay-files">
+        <button id="export-run" type="button" disabled>Export run</button>
+        <label for="load-run">Load a run</label>
+        <input id="load-run" type="file" accept=".json,application/json">
+      </div>
+      <details class="compare-runs">
+        <summary>Compare two runs</summary>
+        <div class="compare-pick">
+          <label for="run-a">First</label><select id="run-a"></select>
+          <label for="run-b">Second</label><select id="run-b"></select>
+          <button id="compare-runs" type="button" disabled>Compare</button>
+        </div>
+        <div class="compare-out"></div>
+      </details>
+    </section>
     <div class="tabs" role="tablist" aria-label="Views">
       <button id="tab-live" type="button" role="tab" aria-selected="true" aria-controls="panel-live">Live</button>
       <button id="tab-flow" type="button" role="tab" aria-selected="false" aria-controls="panel-flow" tabindex="-1">Flow</button>
@@ -120,8 +146,11 @@ const TEMPLATE = `
 </div>`;
 
 const LOG_LIMIT = 400;
+const START_EVENT = { kind: "start", stage: "pipeline", node: "pipeline(source, …transforms, sink)", web: "source.pipeThrough(…).pipeTo(sink)", ms: 0 };
 // Narrated steps kept on the page.
 const STEP_LIMIT = 50;
+// Recorded runs kept for replay and Compare.
+const RUNS_KEPT = 10;
 
 let ready = null;
 // The wasm module, loaded once however many playgrounds a page has.
@@ -146,6 +175,10 @@ export class Playground {
     if (options.compact) this.$("#builder").open = false;
     this.meter = startMeter(this.$("#responsiveness"), this.$("canvas.frames"));
     this.controller = null;
+    // Recorded runs, newest last; the one the scrubber shows; its frame.
+    this.recordings = [];
+    this.replay = null;
+    this.runCount = 0;
   }
 
   // A playground taken out of the page stops: its run is aborted and its
@@ -153,6 +186,8 @@ export class Playground {
   // `resume()` starts the meter again when it comes back.
   stop() {
     this.controller?.abort(new Error("the playground was removed from the page"));
+    this.pause();
+    this.removeComparison?.();
     this.meter.stop();
     this.charts?.stop();
   }
@@ -165,6 +200,7 @@ export class Playground {
   async start() {
     const [cat, uPlot] = await Promise.all([loadPipewright(), loadCharts()]);
     this.catalog = cat;
+    this.uPlot = uPlot;
     const { spec, problem, preset, from } = this.startingPoint();
     this.builder = new Builder(cat, this.$("#builder"), spec, () => this.changed());
     this.live = new LiveView(this.$(".pw"));
@@ -276,6 +312,28 @@ export class Playground {
         next.focus();
       });
     }
+    // Replay: the scrubber (arrow keys move it a frame), frame steps,
+    // play/pause, export, load, compare.
+    this.$("#scrub").addEventListener("input", (e) => {
+      this.pause();
+      this.seek(Number(e.target.value));
+    });
+    this.$("#frame-back").addEventListener("click", () => {
+      this.pause();
+      this.seek(this.replay.frame - 1);
+    });
+    this.$("#frame-next").addEventListener("click", () => {
+      this.pause();
+      this.seek(this.replay.frame + 1);
+    });
+    this.$("#play").addEventListener("click", () => (this.playing ? this.pause() : this.play()));
+    this.$("#export-run").addEventListener("click", () => this.exportRun());
+    this.$("#load-run").addEventListener("change", (e) => {
+      const file = e.target.files?.[0];
+      e.target.value = "";
+      if (file) this.loadRun(file);
+    });
+    this.$("#compare-runs").addEventListener("click", () => this.compareRuns());
     this.$("#copy-code").addEventListener("click", async () => {
       const text = this.$("#code").textContent;
       try {
@@ -341,6 +399,201 @@ export class Playground {
     list.prepend(item);
     while (list.children.length > STEP_LIMIT) list.lastElementChild.remove();
     this.$(".step-now").textContent = title;
+  }
+
+  // ---- Record and replay ----
+
+  replayNote(text, error = false) {
+    const note = this.$(".replay-note");
+    note.textContent = text;
+    note.classList.toggle("error", error);
+  }
+
+  // A name for a run: the selected preset's title when the run has its
+  // stages (options may have been edited), or else the stages themselves.
+  runLabel(spec, outcome) {
+    this.runCount += 1;
+    const kinds = (sp) => [sp.source.kind, ...sp.stages.map((st) => st.kind), sp.sink.kind].join(" → ");
+    const preset = presetById(this.$("#preset").value);
+    let what = kinds(spec);
+    if (preset && kinds(preset.spec) === what) what = preset.title;
+    else if (preset?.compare && kinds(preset.compare.spec) === what) what = `${preset.title}, ${preset.compare.title}`;
+    const end = outcome.report ? `done in ${formatMs(outcome.report.durationMs)}` : outcome.aborted ? "aborted" : "failed";
+    return `Run ${this.runCount}: ${what} (${end})`;
+  }
+
+  // Keeps a recording, offers it to Compare, and puts the scrubber on it
+  // at `frame` (its end unless told), drawing that moment unless the views
+  // already show it (`drawn`).
+  addRecording(recording, { frame = recording.frames.length - 1, drawn = false } = {}) {
+    this.recordings.push(recording);
+    if (this.recordings.length > RUNS_KEPT) this.recordings.shift();
+    for (const id of ["#run-a", "#run-b"]) {
+      const select = this.$(id);
+      select.replaceChildren(...this.recordings.map((r, i) => new Option(r.label, String(i))));
+    }
+    const n = this.recordings.length;
+    this.$("#run-a").value = String(Math.max(0, n - 2));
+    this.$("#run-b").value = String(n - 1);
+    this.$("#compare-runs").disabled = n < 2;
+    this.replay = { recording, frame: -1 };
+    const scrub = this.$("#scrub");
+    scrub.max = String(recording.frames.length - 1);
+    for (const id of ["#scrub", "#play", "#export-run"]) this.$(id).disabled = false;
+    if (drawn) this.replay.frame = frame;
+    else this.seek(frame);
+    this.showFrame();
+  }
+
+  // The scrubber, the frame buttons and the time beside them.
+  showFrame() {
+    const { recording, frame } = this.replay;
+    const last = recording.frames.length - 1;
+    this.$("#scrub").value = String(frame);
+    this.$("#frame-back").disabled = frame <= 0;
+    this.$("#frame-next").disabled = frame >= last;
+    const t = recording.frames[frame].elapsedMs;
+    const time = `${(t / 1000).toFixed(2)} s of ${(recording.frames[last].elapsedMs / 1000).toFixed(2)} s · frame ${frame + 1} of ${last + 1}`;
+    this.$(".replay-time").textContent = time;
+    this.$("#scrub").setAttribute("aria-valuetext", time);
+  }
+
+  // Every view at frame `i` of the recording on the scrubber: the next
+  // frame is fed on as in a live run; any other is rebuilt from the start.
+  seek(i) {
+    const { recording } = this.replay;
+    const frames = recording.frames;
+    const frame = Math.max(0, Math.min(frames.length - 1, i));
+    const units = this.units(recording.spec);
+    const feed = (f, prev, draw) => {
+      this.flowView.update(f, { draw });
+      const rates = this.live.update(f, { render: draw });
+      if (!this.charts.timeline) this.charts.reset(f.stages, units);
+      if (rates) this.charts.add(f, rates);
+      return eventsBetween(prev, f);
+    };
+    if (frame === this.replay.frame + 1 && frame > 0) {
+      this.log(feed(frames[frame], frames[frame - 1], true));
+    } else {
+      this.live.reset();
+      this.flowView.reset();
+      this.charts.clear();
+      this.$("#events tbody").replaceChildren();
+      const entries = [START_EVENT];
+      frames.slice(0, frame + 1).forEach((f, k) => entries.push(...feed(f, frames[k - 1] ?? null, k === frame)));
+      this.log(entries.slice(-LOG_LIMIT));
+    }
+    this.charts.draw();
+    this.replay.frame = frame;
+    // At the last frame, the run's end: its report, or how it failed.
+    const end = recording.end;
+    if (frame === frames.length - 1 && end) {
+      const f = frames[frame];
+      if (end.ok) this.live.finished({ ...end, stages: f.stages });
+      else this.live.failed(end, end.aborted);
+      if (!end.ok) this.log([endEvent(end, end.aborted, f.elapsedMs)]);
+    }
+    this.showFrame();
+  }
+
+  // Plays from the frame shown (from the start if at the end) at the
+  // recorded pace.
+  play() {
+    const frames = this.replay.recording.frames;
+    if (this.replay.frame >= frames.length - 1) this.seek(0);
+    this.playing = true;
+    this.$("#play").textContent = "Pause";
+    const next = () => {
+      const at = this.replay.frame;
+      if (!this.playing || at >= frames.length - 1) {
+        this.pause();
+        return;
+      }
+      const wait = Math.min(1000, Math.max(16, frames[at + 1].elapsedMs - frames[at].elapsedMs));
+      this.playTimer = setTimeout(() => {
+        if (!this.playing) return;
+        this.seek(at + 1);
+        next();
+      }, wait);
+    };
+    next();
+  }
+
+  pause() {
+    clearTimeout(this.playTimer);
+    this.playing = false;
+    const button = this.$("#play");
+    if (button) button.textContent = "Play";
+  }
+
+  // The recording on the scrubber as a JSON file.
+  exportRun() {
+    const { recording } = this.replay;
+    const blob = new Blob([recordingJson(recording)], { type: "application/json" });
+    const a = el("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `pipewright-run-${recording.label.match(/^Run (\d+)/)?.[1] ?? "loaded"}.json`;
+    a.hidden = true;
+    this.$(".replay-files").append(a);
+    a.click();
+    // Revoked later: a browser may still be reading it after the click.
+    setTimeout(() => {
+      URL.revokeObjectURL(a.href);
+      a.remove();
+    }, 60_000);
+  }
+
+  // A run file: checked throughout, then replayed from its end. A file
+  // that is not one gets a message, as text; nothing in it runs.
+  async loadRun(file) {
+    const name = file.name;
+    if (file.size > MAX_FILE_BYTES) {
+      this.replayNote(`${name} is not a run this page can replay: it is ${formatBytes(file.size)}, more than the ${formatBytes(MAX_FILE_BYTES)} a run file may be.`, true);
+      return;
+    }
+    let recording;
+    try {
+      recording = parseRecording(await file.text(), validateSpec);
+    } catch (e) {
+      this.replayNote(`${name} is not a run this page can replay: ${e.message}.`, true);
+      return;
+    }
+    this.pause();
+    recording.label = `${name}: ${recording.label}`;
+    this.builder.load(recording.spec);
+    this.changed();
+    this.addRecording(recording);
+    const seconds = (recording.frames.at(-1).elapsedMs / 1000).toFixed(2);
+    this.replayNote(`Loaded ${name}: ${recording.frames.length} frames over ${seconds} s. Move through it with the scrubber; Run runs its pipeline again.`);
+  }
+
+  // Two recorded runs on one time axis, and their figures side by side.
+  compareRuns() {
+    const a = this.recordings[Number(this.$("#run-a").value)];
+    const b = this.recordings[Number(this.$("#run-b").value)];
+    if (!a || !b) return;
+    const out = this.$(".compare-out");
+    this.removeComparison?.();
+    out.replaceChildren();
+    const [sa, sb] = [summary(a), summary(b)];
+    const table = el("table", "compare-table");
+    const head = el("tr");
+    head.append(el("th", "", ""), el("th", "", `First: ${a.label}`), el("th", "", `Second: ${b.label}`));
+    table.append(el("thead"), el("tbody"));
+    table.tHead.append(head);
+    const row = (name, f, key) => {
+      const tr = el("tr");
+      tr.dataset.row = key;
+      tr.append(el("th", "", name), el("td", "", f(sa[key], sa)), el("td", "", f(sb[key], sb)));
+      table.tBodies[0].append(tr);
+    };
+    row("Duration", (v) => formatMs(v), "durationMs");
+    row("Most chunks held in the queues at once", (v) => formatCount(v), "peakHeld");
+    row("Peak wasm memory", (v) => formatBytes(v), "peakMemory");
+    row("JS heap growth", (v) => (v === null ? "not exposed by this browser" : formatBytes(v)), "heapGrowth");
+    row("Chunks the sink took", (v) => formatCount(v), "taken");
+    out.append(table);
+    this.removeComparison = drawComparison(this.uPlot, out, compareSeries(a, b), ["first", "second"]);
   }
 
   setStatus(text, error = false) {
@@ -464,6 +717,9 @@ export class Playground {
     this.$(".step-now").textContent = "";
     this.$("#steps").hidden = !step;
     this.setStatus(step ? "Stepping: press Step (or S) for each chunk the sink takes." : "Running…");
+    // The views are the run's now: no replay, no scrubbing until it ends.
+    this.pause();
+    for (const id of ["#scrub", "#play", "#frame-back", "#frame-next", "#export-run"]) this.$(id).disabled = true;
     this.live.reset();
     this.flowView.reset();
     const file = fileSource(this.catalog);
@@ -491,7 +747,10 @@ export class Playground {
         paint();
       }
     };
-    this.log([{ kind: "start", stage: "pipeline", node: "pipeline(source, …transforms, sink)", web: "source.pipeThrough(…).pipeTo(sink)", ms: 0 }]);
+    this.log([START_EVENT]);
+    // Every run is recorded: its public spec (no secret, no file) and each
+    // snapshot.
+    const recorder = new Recorder(JSON.parse(JSON.stringify(publicSpec(this.catalog, spec).spec, (key, value) => (value instanceof Blob ? undefined : value))), "");
     let outcome;
     try {
       const report = await runPipeline(spec, {
@@ -503,6 +762,7 @@ export class Playground {
           this.log(eventsBetween(latest, snapshot));
           this.flowView.update(snapshot);
           latest = snapshot;
+          recorder.frame(snapshot, jsHeapBytes());
           stepping?.metrics(snapshot);
           frame ||= requestAnimationFrame(paint);
         },
@@ -525,7 +785,7 @@ export class Playground {
       this.log([endEvent(error, aborted, latest?.elapsedMs ?? 0)]);
       this.live.failed(error, aborted);
       this.setStatus(aborted ? "Aborted." : "Failed.", !aborted);
-      outcome = { error };
+      outcome = { error, aborted };
     } finally {
       stepping?.end(latest);
       this.stepping = null;
@@ -536,6 +796,11 @@ export class Playground {
       runButton.textContent = "Run again";
     }
     outcome.gapMs = this.meter.finishRun();
+    // The run's recording (its last frame is the snapshot runPipeline
+    // gives as it ends), on the scrubber at its end: what the views show.
+    const recording = recorder.end(outcome);
+    recording.label = this.runLabel(spec, outcome);
+    if (recording.frames.length) this.addRecording(recording, { drawn: true });
     return outcome;
   }
 

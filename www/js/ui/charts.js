@@ -21,7 +21,7 @@ export function loadCharts() {
 const COLOURS = ["#0b6e4f", "#b45309", "#1d4ed8", "#9333ea", "#be123c", "#0e7490", "#4d7c0f", "#a16207"];
 const MIB = 1024 * 1024;
 
-function jsHeapBytes() {
+export function jsHeapBytes() {
   // Chromium only, and coarse (rounded, updated about every 100 ms).
   return performance.memory?.usedJSHeapSize ?? null;
 }
@@ -30,7 +30,7 @@ function jsHeapBytes() {
 const tickLabels = (format) => (u, values) => values.map((v) => format(v));
 
 // `series`: [{ label, scale }]; `scales`: { name: { label, format } }.
-function makeChart(uPlot, container, title, series, scales) {
+function makeChart(uPlot, container, title, series, scales, { spanGaps = false } = {}) {
   const width = Math.max(200, container.clientWidth || 300);
   const names = Object.keys(scales).filter((name) => series.some((s) => s.scale === name));
   const opts = {
@@ -44,7 +44,7 @@ function makeChart(uPlot, container, title, series, scales) {
       { label: "seconds", size: 30 },
       ...names.map((name, i) => ({ scale: name, label: scales[name].label, size: 80, side: i === 0 ? 3 : 1, grid: { show: i === 0 }, values: tickLabels(scales[name].format) })),
     ],
-    series: [{ label: "s" }, ...series.map((s, i) => ({ label: s.label, scale: s.scale, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
+    series: [{ label: "s" }, ...series.map((s, i) => ({ label: s.label, scale: s.scale, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps }))],
   };
   const data = [[], ...series.map(() => [])];
   const plot = new uPlot(opts, data, container);
@@ -148,7 +148,9 @@ export class Charts {
     this.memory.data[0].push(t);
     this.memory.data[1].push(snapshot.wasmMemoryBytes ?? 0);
     const first = this.memory.data[0].length === 1;
-    if (this.hasHeap) this.memory.data[2].push(first && this.startHeap != null ? this.startHeap : jsHeapBytes());
+    // A recorded frame carries the heap as it was; a live one reads it now.
+    const heap = snapshot.jsHeapBytes !== undefined ? snapshot.jsHeapBytes : jsHeapBytes();
+    if (this.hasHeap) this.memory.data[2].push(first && this.startHeap != null && snapshot.jsHeapBytes === undefined ? this.startHeap : heap);
     this.dirty = true;
   }
 
@@ -179,4 +181,28 @@ export class Charts {
   resume() {
     for (const box of this.observed ?? []) this.resize?.observe(box);
   }
+}
+
+const COUNT_SCALES = { chunks: { label: "chunks", format: (v) => formatCount(v) } };
+
+// Compare: two recorded runs on one time axis, in two charts drawn into
+// `box` (chunks held in queues; chunks the sink has taken). Returns a
+// function that removes them (each uPlot listens on window until then).
+export function drawComparison(uPlot, box, series, labels) {
+  if (typeof uPlot !== "function") return () => {};
+  const held = document.createElement("div");
+  const taken = document.createElement("div");
+  held.className = "chart compare-held";
+  taken.className = "chart compare-taken";
+  box.append(held, taken);
+  const lines = labels.map((label) => ({ label, scale: "chunks" }));
+  const a = makeChart(uPlot, held, "Chunks held in the queues", lines, COUNT_SCALES, { spanGaps: true });
+  a.plot.setData([series.x, series.heldA, series.heldB]);
+  const b = makeChart(uPlot, taken, "Chunks the sink has taken", lines, COUNT_SCALES, { spanGaps: true });
+  b.plot.setData([series.x, series.takenA, series.takenB]);
+  held.dataset.points = String(series.x.length);
+  return () => {
+    a.plot.destroy();
+    b.plot.destroy();
+  };
 }

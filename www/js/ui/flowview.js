@@ -84,8 +84,9 @@ export class FlowView {
   }
 
   // A metrics snapshot: the moves since the last one become marbles in
-  // flight and a line in the list; the drawing follows while the tab shows.
-  update(snapshot) {
+  // flight and a line in the list; the drawing follows while the tab shows
+  // (not with `draw: false`, a replay catching up).
+  update(snapshot, { draw = true } = {}) {
     const prev = this.prev;
     this.prev = snapshot;
     this.latest = snapshot;
@@ -94,7 +95,7 @@ export class FlowView {
     const moves = stages.map((s, i) => Math.max(0, s.chunksOut - (prev?.stages[i]?.chunksOut ?? 0)));
     const left = Math.max(0, stages.at(-1).chunksIn - (prev?.stages.at(-1)?.chunksIn ?? 0));
     this.note(snapshot, moves, left);
-    if (!this.visible) return;
+    if (!this.visible || !draw) return;
     const now = performance.now();
     const launch = (from, n, record) => {
       const shown = Math.min(n, PER_SNAPSHOT);

@@ -89,7 +89,7 @@ function sparkline(values) {
   return canvas;
 }
 
-function formatMs(ms) {
+export function formatMs(ms) {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
@@ -119,8 +119,9 @@ export class LiveView {
   }
 
   // A metrics snapshot. Returns the throughputs ({ bytes, chunks } per
-  // second per stage) when a new sample was taken.
-  update(snapshot) {
+  // second per stage) when a new sample was taken. With `render: false`
+  // (a replay catching up) the table is left for the last snapshot.
+  update(snapshot, { render = true } = {}) {
     let sampled = null;
     // Before the first snapshot everything stood at zero: the first rates
     // cover the run's start (a push source may be done by then).
@@ -142,8 +143,10 @@ export class LiveView {
       sampled = { bytes: this.rates, chunks: this.chunkRates };
       this.lastSample = snapshot;
     }
-    this.showProgress(snapshot);
-    this.render(snapshot.stages);
+    if (render) {
+      this.showProgress(snapshot);
+      this.render(snapshot.stages);
+    }
     return sampled;
   }
 
