@@ -53,6 +53,7 @@ const ROWS = [
   ["Flow tab: marbles against each high-water mark, pushing back drawn, the same as a list", "flow.view"],
   ["Step mode: one chunk per press, narrated in both vocabularies", "step.mode"],
   ["Record and replay: scrubber, Play, export and load (hostile files refused), Compare", "replay"],
+  ["an async generator as the source: its body runs once per pull, stepped", "preset.generator"],
   ["memory chart: wasm memory", "playground.wasmMemory"],
   ["memory chart: JS heap", "playground.jsHeap"],
   ["the README's example, as written", "page.readmeExample"],

@@ -33,6 +33,8 @@ function paramType(p) {
       return "string";
     case "blob":
       return "Blob";
+    case "iterable":
+      return "AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>";
     case "choice":
       return p.choices.map(quote).join(" | ");
     default:
@@ -96,7 +98,7 @@ export interface PipelineSpec {
 /** A parameter as the catalogue describes it. */
 export interface ParamInfo {
   name: string;
-  type: "integer" | "number" | "boolean" | "string" | "choice" | "blob";
+  type: "integer" | "number" | "boolean" | "string" | "choice" | "blob" | "iterable";
   default: number | boolean | string | null;
   min?: number;
   max?: number;

@@ -127,3 +127,48 @@ test("runPipeline's output: every chunk the sink gets, written to a Node stream 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the iterable source: an async generator's body runs only when pulled; bad values and the generator's own error fail it, named; a cancel runs its finally", async () => {
+  const ran = [];
+  async function* lines(n) {
+    try {
+      for (let i = 1; i <= n; i += 1) {
+        ran.push(i);
+        yield `line ${i}\n`;
+      }
+    } finally {
+      ran.push("finally");
+    }
+  }
+  // Read one: the body has run for that line and the one the queue (1) holds.
+  const stream = pw.createSource("iterable", { iterable: lines(1000) });
+  const reader = stream.getReader();
+  assert.equal(new TextDecoder().decode((await reader.read()).value), "line 1\n");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(ran, [1, 2], "nothing ran ahead of the queue");
+  await reader.cancel("enough");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(ran, [1, 2, "finally"], "cancel() called return(): the generator's finally ran");
+
+  // The same text as Node's Readable.from over the same generator, and
+  // plain iterables and byte values too.
+  ran.length = 0;
+  const ours = await bytesOf(pw.createSource("iterable", { iterable: lines(300) }));
+  const nodes = (await Readable.from(lines(300)).toArray()).join("");
+  assert.equal(ours.toString(), nodes);
+  const plain = await bytesOf(pw.createSource("iterable", { iterable: ["a", new Uint8Array([98, 99]), new TextEncoder().encode("d").buffer] }));
+  assert.equal(plain.toString(), "abcd");
+
+  async function* bad() {
+    yield "fine";
+    yield 42;
+  }
+  await assert.rejects(pw.runPipeline({ source: { kind: "iterable", iterable: bad() }, stages: [], sink: { kind: "count" } }), (e) => e.name === "PipewrightError" && e.stage === "iterable" && e.message === "iterable: value 2 is a number; yield strings or Uint8Arrays");
+  async function* failing() {
+    yield "fine";
+    throw new Error("the generator failed");
+  }
+  await assert.rejects(pw.runPipeline({ source: { kind: "iterable", iterable: failing() }, stages: [{ kind: "uppercase" }], sink: { kind: "count" } }), /the generator failed/);
+  assert.throws(() => pw.createSource("iterable", { iterable: "text" }), (e) => e instanceof TypeError && e.option === "iterable" && /must be an iterable or async iterable .* got a string/.test(e.message));
+  await assert.rejects(pw.runPipeline({ source: { kind: "iterable" }, stages: [], sink: { kind: "count" } }), (e) => e.path === "source.iterable" && /a spec given as JSON text cannot carry one/.test(e.message));
+});

@@ -106,9 +106,9 @@ test("the Code tab writes the factories and pipes of the pipeline", () => {
   assert.match(file, /const file = /);
 });
 
-test("twelve presets, each with 2–4 sentences and a spec", () => {
-  assert.equal(PRESETS.length, 12);
-  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 12);
+test("thirteen presets, each with 2–4 sentences and a spec", () => {
+  assert.equal(PRESETS.length, 13);
+  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 13);
   for (const p of PRESETS) {
     assert.ok(p.text.length >= 2 && p.text.length <= 4, p.id);
     assert.ok(p.spec.source && p.spec.sink, p.id);

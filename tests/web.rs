@@ -369,6 +369,7 @@ async fn high_water_mark_works_on_every_stage() {
                 let chunked = params.iter().any(|p| string(&p, "name") == "chunkSize");
                 let o = match kind.as_str() {
                     "file" => file_options(&blob_of(&sample_text(1000.0)), 16.0, 3.0),
+                    "iterable" => generator_options(100.0, 3.0),
                     "fetch" => opts(r#"{"highWaterMark":3,"url":"data:text/plain,x"}"#),
                     _ if chunked => opts(r#"{"highWaterMark":3,"chunkSize":16}"#),
                     _ => o,
@@ -872,6 +873,8 @@ extern "C" {
     fn file_options(blob: &JsValue, chunk_size: f64, hwm: f64) -> JsValue;
     #[wasm_bindgen(js_name = fileSpec)]
     fn file_spec(blob: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = generatorOptions)]
+    fn generator_options(count: f64, hwm: f64) -> JsValue;
 }
 
 #[wasm_bindgen_test]

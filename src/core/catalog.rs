@@ -19,6 +19,7 @@ pub const STAGES: &[StageDef] = &[
     source::LOREM,
     source::RANDOM,
     source::FILE,
+    source::ITERABLE,
     source::FETCH,
     source::PUSH,
     users::USERS,

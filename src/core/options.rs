@@ -23,6 +23,9 @@ pub enum ParamType {
     /// A `Blob`/`File`, supplied and checked by the web glue (JSON cannot
     /// carry one); core validation leaves it alone.
     Blob,
+    /// A JS iterable or async iterable (an async generator), supplied and
+    /// checked by the web glue like a `Blob`.
+    Iterable,
 }
 
 /// The one parameter every stage has, in the stream group.
@@ -141,6 +144,11 @@ impl ParamSpec {
         Self::base(name, ParamType::Blob, ParamDefault::None, help)
     }
 
+    /// An iterable or async iterable the glue supplies.
+    pub const fn iterable(name: &'static str, help: &'static str) -> Self {
+        Self::base(name, ParamType::Iterable, ParamDefault::None, help)
+    }
+
     /// A string.
     pub const fn string(name: &'static str, default: &'static str, help: &'static str) -> Self {
         Self::base(name, ParamType::String, ParamDefault::Str(default), help)
@@ -229,7 +237,7 @@ impl ParamSpec {
                     ));
                 }
             }
-            ParamType::Blob => {}
+            ParamType::Blob | ParamType::Iterable => {}
             ParamType::String => {
                 if !value.is_string() {
                     return Err(fail(

@@ -51,6 +51,9 @@ pub enum Origin {
     Blob { chunk_size: u64 },
     /// A URL's response body.
     Url(String),
+    /// The values of a JS iterable or async iterable option, one `next()`
+    /// per `pull()`.
+    Iterable,
     /// A generator that ignores backpressure: the no-backpressure lesson.
     Push(Box<dyn Source>),
 }

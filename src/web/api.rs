@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::catalog;
 use crate::core::stage::Role;
-use crate::web::options::{blob_option, resolve};
+use crate::web::options::{js_input, resolve};
 use crate::web::{build, metrics, worker};
 
 /// Every stage: kind, role, title, summary, params (type, default, range,
@@ -42,8 +42,8 @@ pub fn worker_counts() -> JsValue {
 #[wasm_bindgen(js_name = createSource)]
 pub fn create_source(kind: &str, options: JsValue) -> Result<web_sys::ReadableStream, JsValue> {
     let (info, o) = resolve(Role::Source, kind, &options)?;
-    let blob = blob_option(info, &options)?;
-    Ok(build::source(info, &o, blob)?.0)
+    let input = js_input(info, &options)?;
+    Ok(build::source(info, &o, input)?.0)
 }
 
 /// A native `TransformStream` whose transformer runs the Rust stage `kind`.

@@ -10,23 +10,32 @@ use crate::core::placement::Placement;
 use crate::core::stage::{Origin, StageInfo};
 use crate::core::{Driver, Error, OptionProblem};
 use crate::web::metrics::StageHandle;
+use crate::web::options::JsInput;
 use crate::web::sink::SinkStage;
-use crate::web::source::{Producer, SourceStage};
+use crate::web::source::{iterator_of, Producer, SourceStage};
 use crate::web::sys::random_bytes;
 use crate::web::transformer::TransformStage;
 use crate::web::worker;
 
-/// A source's `ReadableStream`; `blob` is its `Blob` option, if it has one.
+/// A source's `ReadableStream`; `input` is its `Blob` or iterable option,
+/// if it has one.
 ///
 /// # Errors
 ///
-/// Options valid one by one but not together, or a missing `Blob`.
+/// Options valid one by one but not together, or a missing `Blob` or
+/// iterable.
 pub fn source(
     info: &'static StageInfo,
     o: &Options,
-    blob: Option<web_sys::Blob>,
+    input: Option<JsInput>,
 ) -> Result<(web_sys::ReadableStream, Rc<StageHandle>), Error> {
-    let (producer, total) = match (info.build_source(o)?, blob) {
+    let missing = |what: &str| Error::BadOption {
+        stage: info.kind.to_string(),
+        option: "options".to_string(),
+        message: format!("must hold {what}"),
+        problem: OptionProblem::Type,
+    };
+    let (producer, total) = match (info.build_source(o)?, input) {
         (Origin::Generated(source), _) => {
             let total = source.total_bytes();
             (Producer::Generated(RefCell::new(source)), total)
@@ -47,7 +56,15 @@ pub fn source(
             },
             None,
         ),
-        (Origin::Blob { chunk_size }, Some(blob)) => {
+        (Origin::Iterable, Some(JsInput::Iterable(iterable))) => (
+            Producer::Iterable {
+                iterator: iterator_of(&iterable),
+                next: Cell::new(0),
+            },
+            None,
+        ),
+        (Origin::Iterable, _) => return Err(missing("an iterable or async iterable")),
+        (Origin::Blob { chunk_size }, Some(JsInput::Blob(blob))) => {
             let size = blob.size() as u64;
             let producer = Producer::File {
                 blob,
@@ -59,14 +76,7 @@ pub fn source(
             };
             (producer, Some(size))
         }
-        (Origin::Blob { .. }, None) => {
-            return Err(Error::BadOption {
-                stage: info.kind.to_string(),
-                option: "options".to_string(),
-                message: "must hold a File or Blob".to_string(),
-                problem: OptionProblem::Type,
-            })
-        }
+        (Origin::Blob { .. }, _) => return Err(missing("a File or Blob")),
     };
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, total));

@@ -632,6 +632,47 @@ export function snapshotOf(stream) {
   }
 }
 
+// ---- The iterable source: an async generator (or any iterable) as a
+// pull-based stream, what ReadableStream.from does where engines have it
+// (Chromium and WebKit here do not) ----
+
+export function isChunkIterable(value) {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  return typeof value[Symbol.asyncIterator] === "function" || typeof value[Symbol.iterator] === "function";
+}
+
+export function iteratorOf(iterable) {
+  return typeof iterable[Symbol.asyncIterator] === "function" ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+}
+
+const encoder = new TextEncoder();
+
+// The iterator's next value as a Uint8Array, or null at its end. A string
+// is UTF-8 encoded; bytes are copied, so the generator may reuse its
+// buffer; anything else rejects, naming the value's place.
+export async function nextChunk(kind, iterator, index) {
+  const step = await iterator.next();
+  if (step === null || typeof step !== "object") throw pipewrightError(kind, `${kind}: next() gave ${describe(step)}, not an iterator result`);
+  if (step.done) return null;
+  const v = await step.value;
+  if (typeof v === "string") return encoder.encode(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0));
+  const error = pipewrightError(kind, `${kind}: value ${index + 1} is ${describe(v)}; yield strings or Uint8Arrays`);
+  try {
+    await iterator.return?.();
+  } catch {}
+  throw error;
+}
+
+export function closeIterator(iterator) {
+  try {
+    // A generator that is running (awaiting inside its body) finishes
+    // when it next yields; its rejection, if any, is nobody's to handle.
+    Promise.resolve(iterator.return?.()).catch(() => {});
+  } catch {}
+}
+
 export function describe(value) {
   if (value === null) return "null";
   if (value === undefined) return "undefined";

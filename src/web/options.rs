@@ -64,8 +64,9 @@ fn json_value(kind: &str, key: &str, v: &JsValue) -> Result<Value, Error> {
     if let Some(s) = v.as_string() {
         return Ok(Value::String(s));
     }
-    // A `blob` param: the glue takes it from the object itself.
-    if v.is_null() || v.is_instance_of::<web_sys::Blob>() {
+    // A `blob` or `iterable` param: the glue takes it from the object
+    // itself (js_input checks which param may hold which).
+    if v.is_null() || v.is_instance_of::<web_sys::Blob>() || is_chunk_iterable(v) {
         return Ok(Value::Null);
     }
     Err(bad(
@@ -125,14 +126,33 @@ pub fn resolve(
     catalog::resolve(role, kind, &given)
 }
 
-/// The `Blob` a source's `blob` param names, taken from the JS options
-/// object; `Ok(None)` for sources without one.
+/// A JS value a source's options carry beside the JSON ones: a `Blob` for
+/// a `blob` param, an iterable for an `iterable` param.
+pub enum JsInput {
+    Blob(web_sys::Blob),
+    Iterable(JsValue),
+}
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// Whether `value` is an iterable or async iterable of chunks (a
+    /// string is iterable too, but of characters: not one).
+    #[wasm_bindgen(js_name = isChunkIterable)]
+    fn is_chunk_iterable(value: &JsValue) -> bool;
+}
+
+/// The JS value a source's `blob` or `iterable` param names, taken from
+/// the JS options object; `Ok(None)` for sources without one.
 ///
 /// # Errors
 ///
-/// A `TypeError` naming the option when it is missing or not a `Blob`.
-pub fn blob_option(info: &StageInfo, options: &JsValue) -> Result<Option<web_sys::Blob>, Error> {
-    let Some(param) = info.params.iter().find(|p| p.ty == ParamType::Blob) else {
+/// A `TypeError` naming the option when it is missing or of the wrong type.
+pub fn js_input(info: &StageInfo, options: &JsValue) -> Result<Option<JsInput>, Error> {
+    let Some(param) = info
+        .params
+        .iter()
+        .find(|p| matches!(p.ty, ParamType::Blob | ParamType::Iterable))
+    else {
         return Ok(None);
     };
     let value = if options.is_object() {
@@ -140,12 +160,26 @@ pub fn blob_option(info: &StageInfo, options: &JsValue) -> Result<Option<web_sys
     } else {
         JsValue::UNDEFINED
     };
-    value.dyn_into::<web_sys::Blob>().map(Some).map_err(|v| {
+    let wrong = |what: &str, v: &JsValue| {
         bad(
             info.kind,
             param.name.to_string(),
-            format!("must be a File or Blob, got {}", describe(&v)),
+            format!("must be {what}, got {}", describe(v)),
             OptionProblem::Type,
         )
-    })
+    };
+    if param.ty == ParamType::Iterable {
+        return if is_chunk_iterable(&value) {
+            Ok(Some(JsInput::Iterable(value)))
+        } else {
+            Err(wrong(
+                "an iterable or async iterable of strings or Uint8Arrays (an async generator)",
+                &value,
+            ))
+        };
+    }
+    value
+        .dyn_into::<web_sys::Blob>()
+        .map(|b| Some(JsInput::Blob(b)))
+        .map_err(|v| wrong("a File or Blob", &v))
 }

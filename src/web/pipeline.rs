@@ -20,7 +20,7 @@ use crate::core::pipeline::PipelineSpec;
 use crate::core::{Error, OptionProblem};
 use crate::web::build;
 use crate::web::metrics::StageHandle;
-use crate::web::options::{blob_option, default_pool};
+use crate::web::options::{default_pool, js_input};
 use crate::web::sys::{console_error, performance_now, sleep};
 use crate::web::worker::retire;
 
@@ -271,17 +271,20 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
 
     let raw_source = js_sys::Reflect::get(&spec_value, &JsValue::from_str("source"))
         .unwrap_or(JsValue::UNDEFINED);
-    let blob = blob_option(spec.source.info, &raw_source).map_err(|e| match e {
+    let input = js_input(spec.source.info, &raw_source).map_err(|e| match e {
         Error::BadOption {
-            message, problem, ..
+            option,
+            message,
+            problem,
+            ..
         } => Error::Spec {
-            path: "source.file".to_string(),
+            path: format!("source.{option}"),
             message: format!("{message} (a spec given as JSON text cannot carry one)"),
             problem,
         },
         other => other,
     })?;
-    let (mut readable, source) = build::source(spec.source.info, &spec.source.options, blob)?;
+    let (mut readable, source) = build::source(spec.source.info, &spec.source.options, input)?;
     let source_stream: JsValue = readable.clone().into();
     let mut handles = vec![source];
     let mut transforms = Vec::new();

@@ -178,6 +178,13 @@ eachEngine((suite) => {
     assert.ok(Number(held(leaky)[3]) >= 64 || held(leaky)[4] === "GiB", `the leak lives in wasm memory: ${leaky}`);
     await page.screenshot({ path: suite.shot("preset-memory-leak.png"), fullPage: true });
 
+    took.generator = await runPreset(page, "generator");
+    assert.equal(number(await page.locator("#report .total-chunks").textContent()), 200);
+    // The body ran once per line: 200 times, each asked for by a pull().
+    assert.equal(await page.locator(".generator-note").getAttribute("data-runs"), "200");
+    assert.equal(await row(page, "iterable").getAttribute("data-max-queue"), "1", "the generator never ran ahead of its queue");
+    assert.equal(await row(page, "uppercase").getAttribute("data-max-queue"), "2");
+
     t.diagnostic(`preset run times (ms, comparisons included): ${JSON.stringify(took)}`);
     assert.deepEqual(await foreignRequests(page), []);
     assert.deepEqual(await page.problems(), []);
@@ -248,6 +255,8 @@ eachEngine((suite) => {
       ["encrypt-decrypt", async () => ({ result: await page.locator("#report .result-digest").textContent() })],
       ["csv-to-json", async () => ({ result: await page.locator("#report pre.preview").textContent() })],
       ["validate-users", async () => ({ chunks: number(await page.locator("#report .total-chunks").textContent()) })],
+      // An async generator as the source, read to the end with for await.
+      ["generator", async () => ({ chunks: number(await page.locator("#report .total-chunks").textContent()), bytes: number(await page.locator("#report .total-bytes").textContent()) })],
     ]) {
       await page.locator("#preset").selectOption(id);
       await page.locator("#run").click();
@@ -265,6 +274,9 @@ eachEngine((suite) => {
     }
     assert.deepEqual(await page.problems(), []);
     // The secret is a variable the reader fills in, never the value.
+    const generator = cases.find((c) => c.id === "generator").code;
+    assert.match(generator, /^async function\* lines\(count, seen = \(\) => \{\}\) \{$/m);
+    assert.match(generator, /^  for await \(const chunk of readable\) await writer\.write\(chunk\);$/m);
     const secret = cases.find((c) => c.id === "encrypt-decrypt").code;
     assert.match(secret, /^const passphrase = "";$/m);
     assert.ok(!secret.includes("correct horse battery staple"), "the preset's passphrase is not in the code");

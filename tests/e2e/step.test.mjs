@@ -81,4 +81,32 @@ eachEngine((suite) => {
     assert.equal(await page.locator("#step").getAttribute("disabled"), null, "Step can start a new run");
     assert.deepEqual(await page.problems(), []);
   });
+
+  test("generators as sources, step by step: the generator's body runs once per pull, one more line per chunk the sink takes", async () => {
+    const page = await suite.openReady();
+    await page.locator("#preset").selectOption("generator");
+    await page.locator("#step").click();
+    await waitStep(page, 0);
+    const runs = async () => Number(await page.locator(".generator-note").getAttribute("data-runs"));
+    const pulled = () => page.evaluate(() => Number(document.querySelector('#stages tbody tr[data-role="source"] .chunks-out').textContent.replaceAll(",", "")));
+    // Filled: the source's queue (1), uppercase's (2), and one in the sink's.
+    assert.equal(await runs(), 4, "the body ran only for the lines the queues hold");
+    assert.equal(await pulled(), 4);
+    for (let k = 1; k <= 3; k += 1) {
+      await page.locator("#step").click();
+      await waitStep(page, k);
+      const lines = await stepLines(page, k);
+      assert.ok(
+        lines.some(([stage, web, node]) => stage === "source iterable" && web === "pull() ran: iterator.next() resumed the generator's body, which yielded 1 chunk" && node === "_read() called: Readable.from(generator) called next() for 1 value"),
+        JSON.stringify(lines),
+      );
+      assert.equal(await runs(), 4 + k, `after ${k} steps the body has run ${4 + k} times`);
+      assert.equal(await pulled(), 4 + k);
+    }
+    assert.match(await page.locator(".generator-note").textContent(), /^The generator's body has run 7 times: line 7 is the last it yielded/);
+    await page.locator("#abort").click();
+    await suite.finished(page);
+    assert.deepEqual(await page.problems(), []);
+    await suite.record("preset.generator", "✓");
+  });
 });

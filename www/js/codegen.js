@@ -23,26 +23,44 @@ function call(factory, stage, variables = []) {
 // `blobParam` names the source's File/Blob option, if it has one, and
 // `secrets(role, kind)` the stage's secret options (both from the
 // catalogue): each becomes a variable the reader fills in, never the value.
-export function generateCode(spec, blobParam = null, secrets = () => []) {
+// `generator` ({ param, text, call }), for a source fed by an iterable: the
+// generator function's own text, and the call that makes its iterator; the
+// end is then read with `for await`, as Node's readers do.
+export function generateCode(spec, blobParam = null, secrets = () => [], generator = null) {
   const lines = [`import init, { createSource, createTransform, createSink, stageMetrics } from "pipewright";`, "", "await init();", ""];
   if (blobParam) {
     lines.push("// The file to read: a File from <input type=\"file\"> or a drop, or any Blob.");
     lines.push(`const ${blobParam} = document.querySelector("input[type=file]").files[0];`);
+  }
+  if (generator) {
+    lines.push("// The source: an async generator. Its body runs only when the stream pulls.");
+    lines.push(...generator.text.split("\n"), "");
+    lines.push(`const ${generator.param} = ${generator.call};`);
   }
   const names = [...new Set(spec.stages.flatMap((s) => secrets("transform", s.kind)))];
   for (const name of names) {
     lines.push(`// Fill in the ${name}: the page never writes a secret into code or links.`);
     lines.push(`const ${name} = "";`);
   }
-  lines.push(`const source = ${call("createSource", spec.source, blobParam ? [blobParam] : [])};`);
+  lines.push(`const source = ${call("createSource", spec.source, blobParam ? [blobParam] : generator ? [generator.param] : [])};`);
   lines.push(`const sink = ${call("createSink", spec.sink)};`);
   lines.push("");
   lines.push("try {");
-  lines.push("  await source");
-  for (const stage of spec.stages) lines.push(`    .pipeThrough(${call("createTransform", stage, secrets("transform", stage.kind))})`);
-  lines.push("    .pipeTo(sink);");
+  if (generator) {
+    lines.push(`  const readable = source${spec.stages.length ? "" : ";"}`);
+    spec.stages.forEach((stage, i) => lines.push(`    .pipeThrough(${call("createTransform", stage, secrets("transform", stage.kind))})${i === spec.stages.length - 1 ? ";" : ""}`));
+    lines.push("  // Read to the end with for await, as `for await (const chunk of readable)` in Node;");
+    lines.push("  // each write waits for the sink, so backpressure reaches the generator.");
+    lines.push("  const writer = sink.getWriter();");
+    lines.push("  for await (const chunk of readable) await writer.write(chunk);");
+    lines.push("  await writer.close();");
+  } else {
+    lines.push("  await source");
+    for (const stage of spec.stages) lines.push(`    .pipeThrough(${call("createTransform", stage, secrets("transform", stage.kind))})`);
+    lines.push("    .pipeTo(sink);");
+  }
   lines.push("} catch (error) {");
-  lines.push("  // pipeTo rejects with the first error; the other streams are cancelled or aborted.");
+  lines.push(generator ? "  // for await throws the stream's first error; the stages above it are cancelled." : "  // pipeTo rejects with the first error; the other streams are cancelled or aborted.");
   lines.push("  console.error(`failed: ${error.message}`);");
   lines.push("}");
   lines.push("");

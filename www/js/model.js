@@ -134,6 +134,16 @@ export function fileSource(catalog) {
   return null;
 }
 
+// The source fed by a JS iterable (an async generator): the one with an
+// `iterable` param, and that param's name.
+export function iterableSource(catalog) {
+  for (const info of stagesOf(catalog, "source")) {
+    const param = info.params.find((p) => p.type === "iterable");
+    if (param) return { info, param: param.name };
+  }
+  return null;
+}
+
 // The name a collected download gets: the file's own name, or the one the
 // catalogue gives the source's data (`users.{format}` takes the option's
 // value), changed by each transform the catalogue says changes the format,

@@ -19,7 +19,14 @@ function levels(stages) {
 function sourceLines(before, s) {
   const lines = [];
   const n = s.chunksOut - (before?.chunksOut ?? 0);
-  if (n > 0) {
+  if (n > 0 && s.kind === "iterable") {
+    // A generator source: each pull resumes the generator's body once.
+    lines.push({
+      stage: name(s),
+      web: `pull() ran${times(n)}: iterator.next() resumed the generator's body, which yielded ${plural(n, "chunk")}`,
+      node: `_read() called${times(n)}: Readable.from(generator) called next() for ${plural(n, "value")}`,
+    });
+  } else if (n > 0) {
     lines.push({ stage: name(s), web: `pull() ran${times(n)}: enqueue() of ${plural(n, "chunk")}`, node: `_read() called${times(n)}: push() of ${plural(n, "chunk")}` });
   }
   if (s.state === "done" && before?.state !== "done") {

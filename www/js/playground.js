@@ -7,7 +7,8 @@
 import init, { catalog, runPipeline, validateSpec } from "../pkg/pipewright.js";
 import { generateCode } from "./codegen.js";
 import { endEvent, eventsBetween } from "./events.js";
-import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, formatCount, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
+import { GENERATOR_LINES, lines } from "./generator.js";
+import { DEFAULT_SPEC, downloadName, fileSource, formatBytes, formatCount, iterableSource, missingSecrets, publicSpec, secretsOf, shareFragment, specFromFragment, stageInfo } from "./model.js";
 import { PRESETS, presetById } from "./presets.js";
 import { compareSeries, MAX_FILE_BYTES, parseRecording, Recorder, recordingJson, summary } from "./recording.js";
 import { StepRun } from "./stepping.js";
@@ -58,6 +59,7 @@ const TEMPLATE = `
       <span class="eta" aria-live="off"></span>
     </div>
     <p id="status" role="status">Loading…</p>
+    <p class="generator-note" hidden></p>
     <section id="steps" class="steps" aria-labelledby="steps-title" hidden>
       <h3 id="steps-title">Step by step</h3>
       <p class="step-help">Each press of Step (or the S key) lets the sink take one chunk; what that set moving is told below, newest first, in the WHATWG streams' words and in Node's. Run finishes the run at full speed.</p>
@@ -646,10 +648,32 @@ export class Playground {
     return true;
   }
 
-  // The Code tab's text for `spec`: secrets become variables to fill in.
+  // The Code tab's text for `spec`: secrets become variables to fill in;
+  // the page's generator is written out for a generator source.
   code(spec) {
     const file = fileSource(this.catalog);
-    return generateCode(spec, file && spec.source.kind === file.info.kind ? file.param : null, (role, kind) => secretsOf(this.catalog, role, kind));
+    const gen = iterableSource(this.catalog);
+    const generator =
+      gen && spec.source.kind === gen.info.kind
+        ? { param: gen.param, text: lines.toString(), call: `lines(${GENERATOR_LINES}, (i) => console.log(\`the body runs for line \${i}\`))` }
+        : null;
+    return generateCode(spec, file && spec.source.kind === file.info.kind ? file.param : null, (role, kind) => secretsOf(this.catalog, role, kind), generator);
+  }
+
+  // The spec runPipeline gets: a generator source without an iterable is
+  // given the page's generator, which counts each run of its body.
+  withGenerator(spec) {
+    const gen = iterableSource(this.catalog);
+    const note = this.$(".generator-note");
+    note.hidden = !(gen && spec.source.kind === gen.info.kind);
+    if (note.hidden || spec.source[gen.param]) return spec;
+    note.dataset.runs = "0";
+    note.textContent = "The generator's body has not run yet.";
+    const seen = (i) => {
+      note.dataset.runs = String(i);
+      note.textContent = `The generator's body has run ${i} time${i === 1 ? "" : "s"}: line ${i} is the last it yielded, each one asked for by a pull().`;
+    };
+    return { ...spec, source: { ...spec.source, [gen.param]: lines(GENERATOR_LINES, seen) } };
   }
 
   share() {
@@ -753,7 +777,7 @@ export class Playground {
     const recorder = new Recorder(JSON.parse(JSON.stringify(publicSpec(this.catalog, spec).spec, (key, value) => (value instanceof Blob ? undefined : value))), "");
     let outcome;
     try {
-      const report = await runPipeline(spec, {
+      const report = await runPipeline(this.withGenerator(spec), {
         signal: controller.signal,
         ...(stepping && { gate: stepping.gate, metricsInterval: 16 }),
         onMetrics: (snapshot) => {

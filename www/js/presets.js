@@ -213,6 +213,16 @@ export const PRESETS = [
       stage: "cache",
     },
   },
+  {
+    id: "generator",
+    title: "Generators as sources",
+    text: [
+      "The source is an async generator, async function* lines() (the Code tab shows it): createSource(\"iterable\", { iterable: lines(200) }) makes it a stream, as ReadableStream.from and Node's Readable.from do.",
+      "The stream calls next() only inside pull(), so the generator's body runs only when a queue has room: the note under Run counts its runs, which never get ahead of what the sink has taken by more than the queues hold (1 + 2 + 1).",
+      "Press Step instead of Run to see one more line made for each chunk the sink takes. The Code tab reads the end with for await, as a Node program reads a stream.",
+    ],
+    spec: { source: { kind: "iterable" }, stages: [{ kind: "uppercase", highWaterMark: 2 }], sink: { kind: "throttle", bytesPerSecond: 0, chunksPerSecond: 50 } },
+  },
 ];
 
 export function presetById(id) {

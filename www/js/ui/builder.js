@@ -2,6 +2,7 @@
 // so a stage added in Rust appears here with no page change. Every string
 // shown comes from the catalogue or the user and goes in as text, never HTML.
 
+import { GENERATOR_LINES } from "../generator.js";
 import { fileSource, parseParam, stageSpec, stagesOf } from "../model.js";
 
 function el(tag, props = {}, ...children) {
@@ -22,6 +23,10 @@ const isPlacement = (param) => param.group === "placement";
 function paramInput(id, param, value) {
   if (param.type === "blob") {
     return el("input", { id, type: "file" });
+  }
+  // The page supplies its own generator; the Code tab shows it.
+  if (param.type === "iterable") {
+    return el("output", { id, className: "iterable-note", text: `the page's async generator, lines(${GENERATOR_LINES}): the Code tab shows it` });
   }
   if (param.type === "boolean") {
     return el("input", { id, type: "checkbox", checked: Boolean(value) });
@@ -83,7 +88,7 @@ function stageEditor(catalog, role, prefix, state, legend, extra, changed) {
       const range = p.min !== undefined || p.max !== undefined ? ` (${n(p.min)} to ${n(p.max)})` : "";
       const help = el("span", { className: "help", id: `${id}-help`, text: `${p.help}${range}` });
       input.setAttribute("aria-describedby", help.id);
-      input.addEventListener(p.type === "blob" ? "change" : "input", () => {
+      if (p.type !== "iterable") input.addEventListener(p.type === "blob" ? "change" : "input", () => {
         state.values[p.name] = p.type === "blob" ? input.files[0] : parseParam(p, input.value, input.checked);
         changed();
       });
