@@ -41,6 +41,7 @@ const ROWS = [
   ["pinned stages (`worker: true`), byte-identical to the main thread", "workers.pinned"],
   ["pools (`pool: n`): input order, bounded in flight", "workers.pool"],
   ["pools handing out chunks round-robin or least-loaded (`schedule`)", "workers.schedule"],
+  ["the duplex loopback: each side its own queue and mark, bytes back unchanged, its Worker ended", "workers.duplex"],
   ["crash recovery (`crashAt`, `killWorker`), output unchanged", "workers.crashRecovery"],
   ["no Worker left after 20 runs, half aborted", "workers.noneLeftBehind"],
   ["gzip `pool: n` (pigz's method): one member, same bytes for any pool and chunking", "workers.parallelGzip"],

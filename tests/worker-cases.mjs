@@ -487,4 +487,50 @@ export const CASES = [
       assert.equal(result.counts.active, 0);
     },
   },
+  {
+    name: "the duplex loopback: bytes back unchanged and in order; a slow reader fills the readable side, the server, then the writable side; a cancel ends its Worker",
+    record: "workers.duplex",
+    body: `async () => {
+      const text = await collect(pw.createSource("lorem", { bytes: 200000, chunkSize: 4096, seed: 8 }));
+      const pieces = () => { const out = []; for (let i = 0; i < text.length; i += 4096) out.push(text.slice(i, i + 4096)); return out; };
+      const back = await collect(sourceOf(pieces()).pipeThrough(pw.createTransform("loopback", { serverChunks: 3 })));
+      // A reader that takes nothing: each side fills to its own mark.
+      const loop = pw.createTransform("loopback", { highWaterMark: 2, readableHighWaterMark: 3, serverChunks: 2 });
+      const writer = loop.writable.getWriter();
+      let written = 0;
+      const writes = pieces().slice(0, 20).map((p) => writer.write(p).then(() => (written += 1)));
+      await until(() => pw.stageMetrics(loop).readQueue === 3 && pw.stageMetrics(loop).serverHeld === 2 && pw.stageMetrics(loop).queue >= 2);
+      await new Promise((r) => setTimeout(r, 100));
+      const held = pw.stageMetrics(loop);
+      const stalled = { written, desired: writer.desiredSize };
+      // Read one: one more echo, one more write completes.
+      const reader = loop.readable.getReader();
+      await reader.read();
+      await until(() => written === stalled.written + 1);
+      await reader.cancel("enough");
+      await Promise.allSettled(writes);
+      let refused = null;
+      try { pw.createTransform("loopback", { worker: true }); } catch (e) { refused = { option: e.option, message: e.message }; }
+      return {
+        same: back.length === text.length && back.every((b, i) => b === text[i]),
+        held: { queue: held.queue, readQueue: held.readQueue, serverHeld: held.serverHeld, chunksOut: held.chunksOut },
+        stalled,
+        refused,
+        counts: pw.workerCounts(),
+      };
+    }`,
+    check(result) {
+      assert.ok(result.same, "every byte back, in order");
+      // 20 written at once (ignoring the writer's desiredSize, as a Node
+      // write() whose false is ignored): 3 came back into the readable
+      // side (its mark), the server holds 2, so 5 writes completed; the
+      // other 15 wait on the writable side, one of them at the server.
+      assert.deepEqual(result.held, { queue: 15, readQueue: 3, serverHeld: 2, chunksOut: 3 });
+      assert.equal(result.stalled.written, 5);
+      assert.ok(result.stalled.desired <= 0, "the writer is told to wait");
+      assert.equal(result.refused.option, "worker");
+      assert.match(result.refused.message, /already runs in a Worker/);
+      assert.equal(result.counts.active, 0, "the echo server ended with the cancel");
+    },
+  },
 ];

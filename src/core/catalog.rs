@@ -47,6 +47,7 @@ pub const STAGES: &[StageDef] = &[
     text::THROTTLE,
     text::DELAY,
     text::CACHE,
+    text::LOOPBACK,
     crypt::ENCRYPT,
     crypt::DECRYPT,
     shaping::HEAD,

@@ -10,6 +10,28 @@ use crate::core::{Error, Progress, Shape, Transform};
 #[derive(Debug, Default)]
 pub struct Identity;
 
+/// The loopback stage's bytes when it runs natively: unchanged, as its echo
+/// server sends them back.
+pub struct Loopback;
+
+impl Transform for Loopback {
+    fn kind(&self) -> &'static str {
+        "loopback"
+    }
+    fn shape(&self) -> Shape {
+        Shape::Passthrough
+    }
+    fn transform(&mut self, input: &[u8], output: &mut [u8]) -> Result<Progress, Error> {
+        Identity.transform(input, output)
+    }
+    fn finish(&mut self, output: &mut [u8]) -> Result<Progress, Error> {
+        Identity.finish(output)
+    }
+    fn map_in_place(&mut self, buf: &mut [u8]) -> bool {
+        Identity.map_in_place(buf)
+    }
+}
+
 impl Transform for Identity {
     fn kind(&self) -> &'static str {
         "identity"
@@ -237,6 +259,51 @@ pub const CACHE: StageDef = StageDef {
         Ok(Box::new(Cache::new(
             usize::try_from(max_chunks).unwrap_or(usize::MAX),
         )))
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoopbackOptions {
+    pub readable_high_water_mark: u64,
+    pub server_chunks: u64,
+    pub latency_ms: f64,
+}
+
+/// The duplex lesson. In the browser and Node its two sides are streams
+/// of their own around an echo server in a Worker (src/web/glue.js,
+/// makeLoopback); the bytes come back unchanged, which is all a native run
+/// of it does.
+pub const LOOPBACK: StageDef = StageDef {
+    kind: "loopback",
+    title: "Loopback socket (duplex)",
+    summary: "A duplex stage, like Node's net.Socket: its writable side sends each chunk to an echo server in a Worker, its readable side gives what the server sends back, unchanged. Each side has its own queue and mark (highWaterMark for writes, readableHighWaterMark for reads) and the server holds at most serverChunks: a slow reader fills the readable queue, the server stops, writes stop being acknowledged, and the writable queue fills in turn.",
+    params: &[
+        ParamSpec::int(
+            "readableHighWaterMark",
+            4,
+            0,
+            65_536,
+            "Chunks the readable side (what comes back) keeps queued for its reader.",
+        ),
+        ParamSpec::int(
+            "serverChunks",
+            2,
+            1,
+            1_024,
+            "Chunks the echo server holds before it stops acknowledging writes.",
+        ),
+        ParamSpec::num(
+            "latencyMs",
+            0.0,
+            0.0,
+            10_000.0,
+            "The echo server's delay before it sends each chunk back.",
+        ),
+    ],
+    ..StageDef::transform(Bytes, Bytes, |o, _| {
+        let LoopbackOptions { .. } = o.typed()?;
+        Ok(Box::new(Loopback))
     })
 };
 

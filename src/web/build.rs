@@ -8,7 +8,9 @@ use std::rc::Rc;
 use crate::core::options::Options;
 use crate::core::placement::Placement;
 use crate::core::stage::{Origin, StageInfo};
+use crate::core::text::LOOPBACK;
 use crate::core::{Driver, Error, OptionProblem};
+use crate::web::duplex;
 use crate::web::metrics::StageHandle;
 use crate::web::options::JsInput;
 use crate::web::sink::SinkStage;
@@ -93,7 +95,25 @@ pub fn transform(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
-    match Placement::of(info, o)? {
+    let placement = Placement::of(info, o)?;
+    if info.kind == LOOPBACK.kind {
+        return match placement {
+            Placement::Workers(place) => Err(Error::BadOption {
+                stage: info.kind.to_string(),
+                option: if place.pinned { "worker" } else { "pool" }.to_string(),
+                message: "is not for this stage: its echo server already runs in a Worker of its own".to_string(),
+                problem: OptionProblem::Range,
+            }),
+            Placement::Main { .. } if !worker::can_start_workers() => Err(Error::BadOption {
+                stage: info.kind.to_string(),
+                option: "options".to_string(),
+                message: "needs Web Workers or Node's worker_threads for its echo server, which this runtime does not offer".to_string(),
+                problem: OptionProblem::Type,
+            }),
+            Placement::Main { .. } => duplex::stream(info, o),
+        };
+    }
+    match placement {
         Placement::Workers(place) if !worker::can_start_workers() => Err(Error::BadOption {
             stage: info.kind.to_string(),
             option: if place.pinned { "worker" } else { "pool" }.to_string(),

@@ -632,6 +632,141 @@ export function snapshotOf(stream) {
   }
 }
 
+// ---- The duplex stage, `loopback`: two streams around an echo server ----
+//
+// Like a socket's: the writable side sends each chunk to the server (a
+// Worker running src/web/worker.js's echo), and a write completes when the
+// server has taken the chunk into its buffer of `serverChunks`; the
+// readable side asks the server for one chunk per pull() and gives what
+// comes back. So a slow reader fills the readable queue (up to
+// readableHighWaterMark), pulls stop, the server's buffer fills, writes
+// stop completing, and the writable queue fills (up to highWaterMark):
+// backpressure crosses both directions, each side with its own queue.
+export function makeLoopback(stage, kind, writableHwm, readableHwm, serverChunks, latencyMs) {
+  const queued = queueStats();
+  let reads = null;
+  let readFull = false;
+  const sides = {
+    get readQueue() {
+      // Closed and drained reads desiredSize 0, as a full queue does.
+      const desired = reads?.desiredSize ?? readableHwm;
+      return over && desired === 0 ? 0 : Math.max(0, readableHwm - desired);
+    },
+    readHighWaterMark: readableHwm,
+    // Times the readable side's queue went from full to room for more.
+    readDrains: 0,
+    serverHeld: 0,
+    serverChunks,
+  };
+  let worker = null;
+  let over = false;
+  const acks = [];
+  let pulled = null;
+  const stop = () => {
+    if (!worker) return;
+    worker.terminate();
+    workersTerminated += 1;
+    worker = null;
+  };
+  const fail = (error, how = "errored") => {
+    if (over) return;
+    over = true;
+    stage.ended(how, error?.message ?? String(error));
+    for (const a of acks.splice(0)) a.reject(error);
+    try {
+      reads?.error(error);
+    } catch {}
+    pulled?.();
+    stop();
+  };
+  const start = () => {
+    if (worker || over) return worker;
+    const name = `pipewright ${kind} echo server`;
+    worker = nodeThreads ? threadWorker(name) : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name });
+    workersCreated += 1;
+    worker.onerror = (e) => {
+      e.preventDefault?.();
+      fail(pipewrightError(kind, `${kind}: its echo server (a Worker) failed: ${e.message ?? "it could not start"}`));
+    };
+    worker.onmessage = ({ data }) => {
+      if (over) return;
+      if (data.type === "ack") acks.shift()?.resolve();
+      if (data.type === "held") sides.serverHeld = data.n;
+      if (data.type === "echo") {
+        stage.gave(data.chunk.byteLength);
+        reads.enqueue(data.chunk);
+        if ((reads.desiredSize ?? 0) <= 0) readFull = true;
+        const p = pulled;
+        pulled = null;
+        p?.();
+      }
+      if (data.type === "end") {
+        over = true;
+        stage.ended("done", undefined);
+        reads.close();
+        pulled?.();
+        stop();
+      }
+    };
+    worker.postMessage({ type: "loopback", serverChunks, latencyMs });
+    return worker;
+  };
+  const writable = new WritableStream(
+    {
+      start: () => stage.start(queued, sides),
+      write(chunk) {
+        if (!ArrayBuffer.isView(chunk)) throw pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`);
+        stage.took(chunk.byteLength);
+        // A copy of its own: the caller keeps its chunk.
+        const bytes = new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
+        const taken = new Promise((resolve, reject) => acks.push({ resolve, reject }));
+        start()?.postMessage({ type: "data", chunk: bytes }, [bytes.buffer]);
+        return taken.then(() => finishOne(queued, writableHwm));
+      },
+      close() {
+        // Nothing was written: nothing to echo, and no server to ask.
+        if (!worker) {
+          over = true;
+          stage.ended("done", undefined);
+          reads.close();
+          return;
+        }
+        worker.postMessage({ type: "end" });
+      },
+      abort(reason) {
+        fail(reason, "cancelled");
+      },
+    },
+    countingStrategy(queued, writableHwm),
+  );
+  const readable = new ReadableStream(
+    {
+      start(controller) {
+        reads = controller;
+      },
+      // One chunk asked of the server per pull; the next pull comes once
+      // it is here and the queue still has room.
+      pull() {
+        if (over) return undefined;
+        if (readFull) {
+          readFull = false;
+          sides.readDrains += 1;
+        }
+        start()?.postMessage({ type: "credit" });
+        return new Promise((resolve) => (pulled = resolve));
+      },
+      cancel(reason) {
+        fail(reason, "cancelled");
+      },
+    },
+    { highWaterMark: readableHwm, size: () => 1 },
+  );
+  const pair = { readable: iterable(readable), writable };
+  retirers.set(pair, () => fail(new Error("the pipeline ended"), "cancelled"));
+  collector.register(pair, stop);
+  return remember(pair, stage);
+}
+
 // ---- The iterable source: an async generator (or any iterable) as a
 // pull-based stream, what ReadableStream.from does where engines have it
 // (Chromium and WebKit here do not) ----

@@ -88,6 +88,9 @@ pub struct StageHandle {
     source_controller: RefCell<Option<js_sys::WeakRef<ReadableStreamDefaultController>>>,
     /// A writable side's `{ accepted }`, counted in JS by its strategy.
     queued: RefCell<Option<Object>>,
+    /// A duplex stage's other side and far end, kept in JS: every property
+    /// goes into the snapshot as it reads then (`readQueue`, …).
+    sides: RefCell<Option<Object>>,
     pub total_bytes: Option<u64>,
     /// "main", "worker" for a pinned stage, or "pool".
     pub placement: Cell<&'static str>,
@@ -108,6 +111,7 @@ impl StageHandle {
             details: RefCell::new(None),
             source_controller: RefCell::new(None),
             queued: RefCell::new(None),
+            sides: RefCell::new(None),
             total_bytes,
             placement: Cell::new("main"),
             pool: RefCell::new(None),
@@ -116,6 +120,10 @@ impl StageHandle {
 
     pub fn set_source_controller(&self, c: ReadableStreamDefaultController) {
         *self.source_controller.borrow_mut() = Some(js_sys::WeakRef::new(&c));
+    }
+
+    pub fn set_sides(&self, sides: Object) {
+        *self.sides.borrow_mut() = Some(sides);
     }
 
     pub fn set_queued_counter(&self, queued: Object) {
@@ -311,6 +319,13 @@ impl StageHandle {
         }
         if let Some(e) = self.error.borrow().as_ref() {
             put("error", JsValue::from_str(e));
+        }
+        if let Some(sides) = self.sides.borrow().as_ref() {
+            for key in Object::keys(sides).iter() {
+                if let (Some(k), Ok(v)) = (key.as_string(), Reflect::get(sides, &key)) {
+                    put(&k, v);
+                }
+            }
         }
         o.into()
     }

@@ -7,6 +7,7 @@
 //! - `source`, `transformer`, `sink`: the Rust objects behind the native
 //!   streams' underlying source, transformer and sink.
 //! - `worker`: transforms pinned to a Worker or pooled over several.
+//! - `duplex`: the loopback stage, two streams around an echo server.
 //! - `chunk`: what a chunk's bytes and length are, everywhere.
 //! - `metrics`, `error`: what JS sees of a stage's state and failures.
 //! - `sys`: bindings to browser globals.
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod build;
 pub mod chunk;
+pub mod duplex;
 pub mod error;
 pub mod metrics;
 pub mod options;

@@ -87,5 +87,57 @@ function receive(data) {
     .catch(die);
 }
 
-if (thread) thread.on("message", receive);
-else self.onmessage = ({ data }) => receive(data);
+// The loopback stage's echo server (glue.js, makeLoopback): plain JS, no
+// wasm. It takes a written chunk into its buffer and acknowledges it while
+// it holds fewer than `serverChunks`; a chunk past that waits
+// unacknowledged (the writer's write stays pending). It sends a chunk back
+// for each credit (one per pull of the readable side), after `latencyMs`.
+// After "end", once everything has gone back, it says "end".
+const echo = { on: false, serverChunks: 1, latencyMs: 0, held: [], waiting: [], credit: 0, ending: false, sending: false };
+
+function echoHeld() {
+  post({ type: "held", n: echo.held.length });
+}
+
+async function echoPump() {
+  if (echo.sending) return;
+  echo.sending = true;
+  while (echo.credit > 0 && echo.held.length > 0) {
+    if (echo.latencyMs > 0) await new Promise((r) => setTimeout(r, echo.latencyMs));
+    echo.credit -= 1;
+    const chunk = echo.held.shift();
+    post({ type: "echo", chunk }, [chunk.buffer]);
+    // Room again: the first chunk waiting is taken, and its write completes.
+    if (echo.waiting.length > 0) {
+      echo.held.push(echo.waiting.shift());
+      post({ type: "ack" });
+    }
+    echoHeld();
+  }
+  echo.sending = false;
+  if (echo.ending && echo.held.length === 0 && echo.waiting.length === 0) post({ type: "end" });
+}
+
+function echoReceive(data) {
+  if (data.type === "loopback") {
+    Object.assign(echo, { on: true, serverChunks: data.serverChunks, latencyMs: data.latencyMs });
+  } else if (data.type === "data") {
+    if (echo.held.length < echo.serverChunks) {
+      echo.held.push(data.chunk);
+      post({ type: "ack" });
+    } else {
+      echo.waiting.push(data.chunk);
+    }
+    echoHeld();
+  } else if (data.type === "credit") {
+    echo.credit += 1;
+  } else if (data.type === "end") {
+    echo.ending = true;
+  }
+  echoPump();
+}
+
+const ECHO = new Set(["loopback", "data", "credit", "end"]);
+const dispatch = (data) => (ECHO.has(data.type) ? echoReceive(data) : receive(data));
+if (thread) thread.on("message", dispatch);
+else self.onmessage = ({ data }) => dispatch(data);

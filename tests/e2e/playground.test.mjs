@@ -178,6 +178,20 @@ eachEngine((suite) => {
     assert.ok(Number(held(leaky)[3]) >= 64 || held(leaky)[4] === "GiB", `the leak lives in wasm memory: ${leaky}`);
     await page.screenshot({ path: suite.shot("preset-memory-leak.png"), fullPage: true });
 
+    took.duplex = await runPreset(page, "duplex");
+    assert.equal(number(await page.locator("#report .total-chunks").textContent()), 120);
+    // Each side filled to its own mark, and the server to its 2.
+    const loopback = row(page, "loopback");
+    assert.equal(await loopback.getAttribute("data-max-queue"), "4", "the writable side's queue at its mark");
+    assert.equal(await loopback.getAttribute("data-max-read-queue"), "4", "the readable side's at its own");
+    assert.equal(await loopback.getAttribute("data-max-server"), "2");
+    // Every line back, unchanged: the sink got the counter's bytes.
+    const sinkBytes = number(await page.locator("#report .total-bytes").textContent());
+    assert.equal(sinkBytes, number(await row(page, "counter").locator(".bytes-out").textContent()));
+    kinds = await eventKinds(page);
+    assert.ok(kinds.includes("drain"), kinds.join());
+    assert.ok(await page.evaluate(() => [...document.querySelectorAll("#events tbody tr")].some((r) => r.textContent.includes("transform loopback (readable side)"))), "the readable side's pulls are logged");
+
     took.generator = await runPreset(page, "generator");
     assert.equal(number(await page.locator("#report .total-chunks").textContent()), 200);
     // The body ran once per line: 200 times, each asked for by a pull().

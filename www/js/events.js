@@ -71,6 +71,12 @@ export function eventsBetween(previous, current) {
     }
     const drains = (stage.drains ?? 0) - (before?.drains ?? 0);
     if (drains > 0) out.push(drainEvent(stage, name, drains));
+    // A duplex stage's readable side: its reader made room again.
+    const readDrains = (stage.readDrains ?? 0) - (before?.readDrains ?? 0);
+    if (readDrains > 0) {
+      const times = readDrains === 1 ? "" : ` ×${readDrains}`;
+      out.push({ kind: "drain", stage: `${name} (readable side)`, node: `_read() called again${times}: the reader took a chunk from the readable side`, web: `pull() called again${times}: the readable side's queue has room`, count: readDrains });
+    }
     if ((stage.rejected ?? 0) > (before?.rejected ?? 0)) {
       const n = stage.rejected - (before?.rejected ?? 0);
       out.push({

@@ -214,6 +214,20 @@ export const PRESETS = [
     },
   },
   {
+    id: "duplex",
+    title: "Duplex: a loopback socket",
+    text: [
+      "The loopback stage is a duplex, like Node's net.Socket: two independent sides. Its writable side sends each line to an echo server in a Worker; its readable side gives what the server sends back.",
+      "Each side has its own queue and mark: 4 for writes (highWaterMark), 4 for reads (readableHighWaterMark), and the server holds 2. The sink takes 40 chunks a second, so the readable side fills first, then the server, then the writable side, and only then does the counter pause.",
+      "The Live table shows the three under loopback (writes, reads, server); every line comes back unchanged and in order.",
+    ],
+    spec: {
+      source: { kind: "counter", count: 120 },
+      stages: [{ kind: "loopback", highWaterMark: 4, readableHighWaterMark: 4, serverChunks: 2 }],
+      sink: { kind: "throttle", bytesPerSecond: 0, chunksPerSecond: 40 },
+    },
+  },
+  {
     id: "generator",
     title: "Generators as sources",
     text: [

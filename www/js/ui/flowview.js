@@ -164,7 +164,14 @@ export class FlowView {
       }
       c.queued.replaceChildren(...dots);
       c.count.textContent = `queue ${formatCount(s.queue)} / ${s.highWaterMark}${s.queue > queued ? ` (${queued} drawn)` : ""}`;
-      c.total.textContent = s.role === "sink" ? `${formatCount(s.chunksIn)} taken` : `${formatCount(s.chunksOut)} out`;
+      // A duplex stage: the tank is its writable side; its readable side
+      // and its server are counted under it.
+      const duplex = s.readHighWaterMark !== undefined;
+      c.total.textContent = duplex
+        ? `reads ${s.readQueue} / ${s.readHighWaterMark} · server ${s.serverHeld} / ${s.serverChunks}`
+        : s.role === "sink"
+          ? `${formatCount(s.chunksIn)} taken`
+          : `${formatCount(s.chunksOut)} out`;
     });
     this.summary.textContent = snapshot.stages.map((s) => `${s.kind}: queue ${formatCount(s.queue)} of ${s.highWaterMark}${s.backpressured ? ", pushing back" : ""}`).join("; ");
     if (!this.frame && this.flying.length) this.frame = requestAnimationFrame(() => this.animate());

@@ -114,6 +114,8 @@ export class LiveView {
     this.chunkRates = [];
     this.history = [];
     this.maxQueue = [];
+    this.maxRead = [];
+    this.maxServer = [];
     this.progress.value = 0;
     this.progress.parentElement.hidden = true;
   }
@@ -131,6 +133,11 @@ export class LiveView {
     };
     snapshot.stages.forEach((s, i) => {
       this.maxQueue[i] = Math.max(this.maxQueue[i] ?? 0, s.queue);
+      // A duplex stage's other side and its server.
+      if (s.readHighWaterMark !== undefined) {
+        this.maxRead[i] = Math.max(this.maxRead[i] ?? 0, s.readQueue);
+        this.maxServer[i] = Math.max(this.maxServer[i] ?? 0, s.serverHeld);
+      }
     });
     if (snapshot.elapsedMs - prev.elapsedMs >= 100) {
       this.rates = throughputs(prev, snapshot);
@@ -179,6 +186,14 @@ export class LiveView {
       const peak = this.maxQueue[i] ?? 0;
       const queue = cell(`${formatCount(s.queue)} / ${s.highWaterMark}${peak > s.highWaterMark ? ` · peak ${formatCount(peak)}` : ""}`, "queue");
       queue.prepend(tank);
+      if (s.readHighWaterMark !== undefined) {
+        // A duplex stage: the queue above is its writable side's; its
+        // readable side and its server have their own.
+        tr.dataset.maxReadQueue = String(this.maxRead[i] ?? s.readQueue);
+        tr.dataset.maxServer = String(this.maxServer[i] ?? s.serverHeld);
+        queue.prepend(el("small", "side", "writes "));
+        queue.append(el("br"), el("small", "side", `reads ${formatCount(s.readQueue)} / ${s.readHighWaterMark} · server ${s.serverHeld} / ${s.serverChunks}`));
+      }
       const rate = cell("", "rate");
       rate.append(sparkline(this.history[i] ?? []), el("span", "", this.rateText(i)));
       tr.append(
