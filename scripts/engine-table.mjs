@@ -55,6 +55,8 @@ const ROWS = [
   ["Step mode: one chunk per press, narrated in both vocabularies", "step.mode"],
   ["Record and replay: scrubber, Play, export and load (hostile files refused), Compare", "replay"],
   ["an async generator as the source: its body runs once per pull, stepped", "preset.generator"],
+  ["the upload processor: how the body went to the local server (fetch request streams, or a request per chunk)", "upload.body"],
+  ["a page without the upload server: the preset says it needs one; the sink names what is missing", "upload.static"],
   ["memory chart: wasm memory", "playground.wasmMemory"],
   ["memory chart: JS heap", "playground.jsHeap"],
   ["the README's example, as written", "page.readmeExample"],

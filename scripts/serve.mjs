@@ -1,9 +1,12 @@
 // A static file server for www/ on localhost, used by `npm start`, the
-// end-to-end tests and the benchmarks. No dependencies.
+// end-to-end tests and the benchmarks, with the upload API beside it
+// (scripts/upload.mjs; `upload: false` leaves it out, as static hosting
+// would). No dependencies.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { uploadApi } from "./upload.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const repoRoot = resolve(here, "..");
@@ -43,18 +46,22 @@ export function policyHeader(file) {
   return `${POLICY}; frame-ancestors ${ancestors}`;
 }
 
-// Serves `roots` (URL prefix -> directory). Resolves to { server, url }.
+// Serves `roots` (URL prefix -> directory), and the upload API unless
+// `upload` is false (an object: its options). Resolves to { server, url,
+// upload }.
 // For the tests only: `inject`, a script URL put first in every HTML page's
 // <head>; `broken`, paths answered with 404 as if missing; and `modules`,
 // a Map from id to module source served as `<any dir>/__pwmodule-<id>.js`
 // (so a test's module script is a same-origin file the policy allows, its
 // relative imports resolving as an inline script's would).
-export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, inject = null, broken = [], modules = null } = {}) {
+export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, inject = null, broken = [], modules = null, upload = true } = {}) {
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
+  const api = upload ? uploadApi(upload === true ? {} : upload) : null;
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
       if (broken.includes(path)) throw new Error("broken on purpose");
+      if (api?.handle(req, res)) return;
       const module = modules && /\/__pwmodule-(\w+)\.js$/.exec(path);
       if (module && modules.has(module[1])) {
         res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-store" });
@@ -84,7 +91,7 @@ export function startServer({ port = 0, roots = { "/": join(repoRoot, "www") }, 
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);
-    server.listen(port, "127.0.0.1", () => ok({ server, url: `http://127.0.0.1:${server.address().port}/` }));
+    server.listen(port, "127.0.0.1", () => ok({ server, url: `http://127.0.0.1:${server.address().port}/`, upload: api }));
   });
 }
 

@@ -106,9 +106,9 @@ test("the Code tab writes the factories and pipes of the pipeline", () => {
   assert.match(file, /const file = /);
 });
 
-test("fourteen presets, each with 2–4 sentences and a spec", () => {
-  assert.equal(PRESETS.length, 14);
-  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 14);
+test("fifteen presets, each with 2–4 sentences and a spec", () => {
+  assert.equal(PRESETS.length, 15);
+  assert.equal(new Set(PRESETS.map((p) => p.id)).size, 15);
   for (const p of PRESETS) {
     assert.ok(p.text.length >= 2 && p.text.length <= 4, p.id);
     assert.ok(p.spec.source && p.spec.sink, p.id);

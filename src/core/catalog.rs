@@ -59,6 +59,7 @@ pub const STAGES: &[StageDef] = &[
     sink::DIGEST,
     sink::PREVIEW,
     sink::COLLECT,
+    sink::UPLOAD,
 ];
 
 /// Every stage's catalogue entry, in catalogue order.

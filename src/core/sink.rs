@@ -206,6 +206,52 @@ pub const DIGEST: StageDef = StageDef {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UploadOptions {
+    pub url: String,
+    pub body: String,
+    pub server_delay_ms: f64,
+}
+
+/// The upload lesson. In the browser and Node the glue sends the stream to
+/// an upload server (src/web/glue.js, makeUploadSink; the server is
+/// scripts/upload.mjs, which `npm start` runs); natively it only counts.
+pub const UPLOAD: StageDef = StageDef {
+    kind: "upload",
+    title: "Upload to the server",
+    summary: "Sends the stream to the upload server `npm start` runs, which reads it with Node's pipeline() into a temporary file, hashes it (SHA-256) and counts its lines in a worker_threads Worker: its result is the server's SHA-256. The body is streamed (fetch with a ReadableStream body) where the engine can, and otherwise sent as one request per chunk; either way a slow server holds the sink's writes, so backpressure crosses the network.",
+    params: &[
+        ParamSpec::string("url", "/api/upload", "The upload API's address, relative to the page (an absolute URL in Node)."),
+        ParamSpec::choice(
+            "body",
+            "auto",
+            &["auto", "streamed", "chunked"],
+            "\"streamed\": one request whose body is a stream; \"chunked\": a request per chunk; \"auto\": streamed where this engine can send one to this server.",
+        ),
+        ParamSpec::num(
+            "serverDelayMs",
+            0.0,
+            0.0,
+            1000.0,
+            "Asks the server to wait this long before each piece of the body it reads: a slow server.",
+        ),
+    ],
+    view: Some(View::Value),
+    ..StageDef::sink(|o| {
+        let UploadOptions { url, .. } = o.typed()?;
+        if url.is_empty() {
+            return Err(crate::core::Error::BadOption {
+                stage: o.kind().to_string(),
+                option: "url".to_string(),
+                message: "must be the upload API's address, got an empty string".to_string(),
+                problem: OptionProblem::Type,
+            });
+        }
+        Ok(SinkLogic::Count)
+    })
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PreviewOptions {
     kib: u64,
 }

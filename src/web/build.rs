@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::core::options::Options;
 use crate::core::placement::Placement;
+use crate::core::sink::UPLOAD;
 use crate::core::stage::{Origin, StageInfo};
 use crate::core::text::LOOPBACK;
 use crate::core::{Driver, Error, OptionProblem};
@@ -142,6 +143,9 @@ pub fn sink(
     o: &Options,
 ) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
     let logic = info.build_sink(o)?;
+    if info.kind == UPLOAD.kind {
+        return duplex::upload(info, o);
+    }
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stream = SinkStage::stream(Rc::clone(&handle), logic, hwm);

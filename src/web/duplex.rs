@@ -1,8 +1,11 @@
-//! The duplex stage, `loopback`: a `{ readable, writable }` pair whose two
-//! sides are streams of their own around an echo server in a Worker, as a
-//! socket's are around the network (src/web/glue.js, makeLoopback, moves the
-//! chunks and keeps each side's queue). Rust keeps its counters and state
-//! for the metrics, like every stage's.
+//! Stages whose streams glue.js keeps, Rust keeping their counters and
+//! state for the metrics as for every stage (`GlueStage`):
+//!
+//! - the duplex stage, `loopback`: a `{ readable, writable }` pair whose
+//!   two sides are streams of their own around an echo server in a Worker,
+//!   as a socket's are around the network (glue.js, makeLoopback);
+//! - the `upload` sink: a `WritableStream` that sends what it gets to the
+//!   upload server (glue.js, makeUploadSink).
 
 use std::rc::Rc;
 
@@ -10,6 +13,7 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::Options;
+use crate::core::sink::UploadOptions;
 use crate::core::stage::StageInfo;
 use crate::core::text::LoopbackOptions;
 use crate::core::Error;
@@ -19,9 +23,19 @@ use crate::web::metrics::{Phase, StageHandle};
 extern "C" {
     /// The pair, typed as a `TransformStream` (it has its two properties)
     /// so that it pipes as one.
+    #[wasm_bindgen(js_name = makeUploadSink)]
+    fn make_upload_sink(
+        stage: GlueStage,
+        kind: &str,
+        high_water_mark: f64,
+        url: &str,
+        body: &str,
+        server_delay_ms: f64,
+    ) -> web_sys::WritableStream;
+
     #[wasm_bindgen(js_name = makeLoopback)]
     fn make_loopback(
-        stage: LoopbackStage,
+        stage: GlueStage,
         kind: &str,
         writable_hwm: f64,
         readable_hwm: f64,
@@ -31,12 +45,12 @@ extern "C" {
 }
 
 #[wasm_bindgen(skip_typescript)]
-pub struct LoopbackStage {
+pub struct GlueStage {
     handle: Rc<StageHandle>,
 }
 
 #[wasm_bindgen]
-impl LoopbackStage {
+impl GlueStage {
     /// `queued`: the writable side's counts; `sides`: the readable side's
     /// and the server's, shown in the snapshot.
     pub fn start(&self, queued: Object, sides: Object) {
@@ -69,9 +83,37 @@ impl LoopbackStage {
         self.handle.end(phase, error);
     }
 
+    /// What the stage concluded (the upload server's SHA-256).
+    pub fn conclude(&self, result: String) {
+        self.handle.set_result(Some(result));
+    }
+
     pub fn snapshot(&self) -> JsValue {
         self.handle.snapshot()
     }
+}
+
+/// The upload sink's `WritableStream` and its metrics handle.
+///
+/// # Errors
+///
+/// Options valid one by one but not together.
+pub fn upload(
+    info: &'static StageInfo,
+    o: &Options,
+) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
+    let UploadOptions {
+        url,
+        body,
+        server_delay_ms,
+    } = o.typed()?;
+    let hwm = o.high_water_mark();
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let stage = GlueStage {
+        handle: Rc::clone(&handle),
+    };
+    let sink = make_upload_sink(stage, info.kind, hwm, &url, &body, server_delay_ms);
+    Ok((sink, handle))
 }
 
 /// The loopback stage's pair and its metrics handle.
@@ -90,7 +132,7 @@ pub fn stream(
     } = o.typed()?;
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));
-    let stage = LoopbackStage {
+    let stage = GlueStage {
         handle: Rc::clone(&handle),
     };
     let pair = make_loopback(

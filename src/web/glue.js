@@ -767,6 +767,181 @@ export function makeLoopback(stage, kind, writableHwm, readableHwm, serverChunks
   return remember(pair, stage);
 }
 
+// ---- The upload sink: the stream to the upload server `npm start` runs ----
+//
+// Streamed: one POST whose body is a ReadableStream (fetch's `duplex:
+// "half"`), fed by the sink's writes: a write completes once the body
+// stream has room, so a server that reads slowly holds the sink's writes
+// and its queue fills. Engines that cannot send such a body to this server
+// (Firefox and WebKit have no request streams; Chromium sends them only
+// over HTTP/2, and a local server speaks HTTP/1.1) get chunked: one POST
+// per chunk, a write completing when the server has written that part. A
+// probe decides ("auto") once per URL. The result is the server's SHA-256.
+
+const uploadProbes = new Map();
+
+// Whether this engine builds a request with a stream body at all (reading
+// `duplex` and sending no Content-Type of its own).
+function requestStreams() {
+  try {
+    let asked = false;
+    const request = new Request("http://localhost/", {
+      method: "POST",
+      body: new ReadableStream(),
+      get duplex() {
+        asked = true;
+        return "half";
+      },
+    });
+    return asked && !request.headers.has("content-type");
+  } catch {
+    return false;
+  }
+}
+
+function canStreamTo(url) {
+  if (!uploadProbes.has(url.href)) {
+    const probe = new URL(url);
+    probe.searchParams.set("probe", "1");
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(new Uint8Array([1]));
+        c.close();
+      },
+    });
+    uploadProbes.set(
+      url.href,
+      requestStreams()
+        ? fetch(probe, { method: "POST", body, duplex: "half" }).then(
+            (r) => r.ok,
+            () => false,
+          )
+        : Promise.resolve(false),
+    );
+  }
+  return uploadProbes.get(url.href);
+}
+
+async function uploadAnswer(kind, response, what) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {}
+  if (!response.ok || !body) {
+    const why = body?.error ?? `HTTP ${response.status} ${response.statusText}`.trim();
+    throw Object.assign(pipewrightError(kind, `${kind}: ${what}: ${why}`), { status: response.status });
+  }
+  return body;
+}
+
+export function makeUploadSink(stage, kind, highWaterMark, url, bodyMode, serverDelayMs) {
+  const queued = queueStats();
+  const sides = { uploadBody: "", requests: 0, serverBytes: 0, serverLines: 0 };
+  let target = null;
+  let streamed = null;
+  let session = null;
+  let seq = 0;
+  const delay = String(serverDelayMs);
+  const at = (path, params = {}) => {
+    const u = new URL(target.href.replace(/\/$/, "") + path);
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    return u;
+  };
+  const failWith = (e) => {
+    stage.ended("errored", e?.message ?? String(e));
+    throw e;
+  };
+  return remember(
+    new WritableStream(
+      {
+        async start() {
+          stage.start(queued, sides);
+          try {
+            try {
+              target = new URL(url, globalThis.location?.href);
+            } catch {
+              throw pipewrightError(kind, `${kind}: url ${JSON.stringify(url)} is not a URL here (outside a page, give an absolute one)`);
+            }
+            // Is there an upload server? A statically hosted page has none.
+            let hello = null;
+            try {
+              const r = await fetch(target, { cache: "no-store" });
+              hello = r.ok ? await r.json() : { status: r.status };
+            } catch (e) {
+              hello = { error: e.message };
+            }
+            if (hello?.pipewright !== "upload") {
+              const why = hello?.status ? `HTTP ${hello.status}` : (hello?.error ?? "it did not answer as one");
+              throw pipewrightError(kind, `${kind}: there is no Pipewright upload server at ${target.pathname} (${why}): this sink needs the server \`npm start\` runs; a statically hosted page has none`);
+            }
+            const mode = bodyMode === "auto" ? ((await canStreamTo(target)) ? "streamed" : "chunked") : bodyMode;
+            sides.uploadBody = mode;
+            if (mode === "streamed") {
+              const pipe = new TransformStream();
+              const writer = pipe.writable.getWriter();
+              const response = fetch(at("", { delayMs: delay }), { method: "POST", body: pipe.readable, duplex: "half", headers: { "content-type": "application/octet-stream" } });
+              sides.requests = 1;
+              // A response that fails early errors the writer, so a write
+              // waiting for room ends too.
+              response.catch((e) => writer.abort(e).catch(() => {}));
+              streamed = { writer, response };
+            } else {
+              sides.requests = 1;
+              session = await uploadAnswer(kind, await fetch(at("/start"), { method: "POST" }), "starting a chunked upload");
+            }
+          } catch (e) {
+            failWith(e);
+          }
+        },
+        async write(chunk) {
+          stage.took(chunk?.byteLength ?? 0);
+          if (!ArrayBuffer.isView(chunk)) failWith(pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`));
+          try {
+            if (streamed) {
+              await streamed.writer.ready;
+              streamed.writer.write(chunk).catch(() => {});
+            } else {
+              const r = await fetch(at(`/${session.id}/part`, { seq: String(seq), delayMs: delay }), { method: "POST", body: chunk, headers: { "content-type": "application/octet-stream" } });
+              sides.requests += 1;
+              await uploadAnswer(kind, r, `part ${seq + 1}`);
+              seq += 1;
+            }
+          } catch (e) {
+            failWith(e.stage ? e : pipewrightError(kind, `${kind}: sending chunk ${queued.finished + 1} failed: ${e.message}`));
+          }
+          finishOne(queued, highWaterMark);
+        },
+        async close() {
+          try {
+            let answer;
+            if (streamed) {
+              await streamed.writer.close();
+              answer = await uploadAnswer(kind, await streamed.response, "the upload");
+            } else {
+              sides.requests += 1;
+              answer = await uploadAnswer(kind, await fetch(at(`/${session.id}/done`), { method: "POST" }), "finishing the upload");
+            }
+            sides.serverBytes = answer.bytes;
+            sides.serverLines = answer.lines;
+            stage.conclude(answer.sha256);
+            stage.ended("done", undefined);
+          } catch (e) {
+            failWith(e.stage ? e : pipewrightError(kind, `${kind}: ${e.message}`));
+          }
+        },
+        abort(reason) {
+          stage.ended("cancelled", reason?.message ?? String(reason));
+          if (streamed) streamed.writer.abort(reason).catch(() => {});
+          // A chunked upload given up: the server removes its folder.
+          if (session) fetch(at(`/${session.id}`), { method: "DELETE" }).catch(() => {});
+        },
+      },
+      countingStrategy(queued, highWaterMark),
+    ),
+    stage,
+  );
+}
+
 // ---- The iterable source: an async generator (or any iterable) as a
 // pull-based stream, what ReadableStream.from does where engines have it
 // (Chromium and WebKit here do not) ----

@@ -178,6 +178,14 @@ eachEngine((suite) => {
     assert.ok(Number(held(leaky)[3]) >= 64 || held(leaky)[4] === "GiB", `the leak lives in wasm memory: ${leaky}`);
     await page.screenshot({ path: suite.shot("preset-memory-leak.png"), fullPage: true });
 
+    took.upload = await runPreset(page, "upload");
+    // The server's SHA-256 (the upload sink's result) and the one hashed
+    // here are the same (the rest: tests/e2e/upload.test.mjs).
+    const [server, here] = await page.locator("#compare dd").allTextContents();
+    assert.match(server, /^[0-9a-f]{64}$/);
+    assert.equal(server, here);
+    assert.equal(await page.locator("#compare").getAttribute("data-same"), "true");
+
     took.duplex = await runPreset(page, "duplex");
     assert.equal(number(await page.locator("#report .total-chunks").textContent()), 120);
     // Each side filled to its own mark, and the server to its 2.

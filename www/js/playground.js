@@ -609,11 +609,27 @@ export class Playground {
     const box = this.$("#preset-text");
     box.replaceChildren(...preset.text.map((t) => el("p", "", t)));
     if (preset.compare) box.append(el("p", "note", `Run preset also runs it ${preset.compare.title}, to compare.`));
+    if (preset.needsServer) this.checkServer(preset);
     if (load) {
       this.builder.load(preset.spec);
       this.changed();
     }
     this.$("#run-preset").disabled = false;
+  }
+
+  // A preset that needs the upload server `npm start` runs: on a page served
+  // without one (a static host, an embed) it says so instead of failing.
+  async checkServer(preset) {
+    let here = false;
+    try {
+      const r = await fetch(new URL(preset.needsServer, location.href), { cache: "no-store" });
+      here = r.ok && (await r.json())?.pipewright === "upload";
+    } catch {}
+    if (here || this.$("#preset").value !== preset.id) return;
+    this.$("#preset-text").append(
+      el("p", "needs-server", "This preset needs the upload server that npm start runs beside the page: this page is served without one (a static host, or an embed in someone's docs), so there is nowhere to send the stream. Clone Pipewright and run npm start to try it."),
+    );
+    this.$("#run-preset").disabled = true;
   }
 
   // Checks the spec as the API would, before Run, and marks the field.
@@ -816,7 +832,7 @@ export class Playground {
       runButton.disabled = false;
       stepButton.disabled = false;
       abortButton.disabled = true;
-      presetButton.disabled = !presetById(this.$("#preset").value);
+      presetButton.disabled = !presetById(this.$("#preset").value) || Boolean(this.$("#preset-text .needs-server"));
       runButton.textContent = "Run again";
     }
     outcome.gapMs = this.meter.finishRun();

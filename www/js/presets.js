@@ -228,6 +228,18 @@ export const PRESETS = [
     },
   },
   {
+    id: "upload",
+    title: "The upload processor",
+    needsServer: "/api/upload",
+    text: [
+      "Node's file-upload server, for real: the upload sink sends 16 MiB to the server npm start runs, which reads the request with stream.pipeline() into a file in a temporary folder, hashes it (SHA-256) and counts its lines in a worker_threads Worker, answers JSON and removes the folder.",
+      "The server is told to wait 10 ms before each piece it reads, so backpressure crosses the network: the sink's writes are held, its queue fills, and the source pauses at its mark, while memory stays flat.",
+      "The report says how the body went: streamed (one request whose body is a ReadableStream) where the engine can send one to this server, otherwise one request per chunk. The comparison hashes the same bytes here: the two SHA-256s are equal.",
+    ],
+    spec: { source: { kind: "lorem", bytes: 16 << 20, chunkSize: 65536 }, stages: [], sink: { kind: "upload", serverDelayMs: 10 } },
+    compare: { title: "hashed here (digest sink)", first: "the server's SHA-256", spec: { source: { kind: "lorem", bytes: 16 << 20, chunkSize: 65536 }, stages: [], sink: { kind: "digest" } }, show: "digest" },
+  },
+  {
     id: "generator",
     title: "Generators as sources",
     text: [

@@ -264,6 +264,16 @@ export class LiveView {
     add("Wasm memory", formatBytes(report.wasmMemoryBytes));
     const extras = [];
     for (const stage of report.stages) {
+      // The upload sink: how the body went, and what the server counted.
+      if (stage.uploadBody) {
+        const how =
+          stage.uploadBody === "streamed"
+            ? "streamed: one request, its body a ReadableStream"
+            : "chunked: one request per chunk (this engine cannot stream a request body to this server: Firefox and WebKit have no request streams, Chromium sends them only over HTTP/2)";
+        add("Upload body", how, "upload-body");
+        add("Requests", formatCount(stage.requests), "upload-requests");
+        add("The server counted", `${formatCount(stage.serverLines)} lines, ${formatCount(stage.serverBytes)} bytes`, "upload-counted");
+      }
       if (stage.rejected > 0) add(`${stage.kind} rejected`, formatCount(stage.rejected), `rejected-${stage.kind}`);
       // How to show a result is the catalogue's call (`view`).
       const view = this.catalog?.find((s) => s.role === stage.role && s.kind === stage.kind)?.view;
