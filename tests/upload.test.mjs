@@ -7,7 +7,7 @@
 // page's preset in the browsers: tests/e2e/upload.test.mjs.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, startServer } from "../scripts/serve.mjs";
@@ -16,14 +16,17 @@ const pkg = join(repoRoot, "www", "pkg");
 const pw = await import(join(pkg, "pipewright.js"));
 await pw.default({ module_or_path: readFileSync(join(pkg, "pipewright_bg.wasm")) });
 
-const { server, url } = await startServer();
-const small = await startServer({ upload: { maxBytes: 100_000 } });
+// Uploads go to a folder of this file's own, so that nothing else counts.
+const UPLOADS = mkdtempSync(join(tmpdir(), "pipewright-test-uploads-"));
+const { server, url } = await startServer({ upload: { dir: UPLOADS } });
+const small = await startServer({ upload: { dir: UPLOADS, maxBytes: 100_000 } });
 after(() => {
   server.close();
   small.server.close();
+  rmSync(UPLOADS, { recursive: true, force: true });
 });
 const api = new URL("api/upload", url).href;
-const folders = () => readdirSync(tmpdir()).filter((f) => f.startsWith("pipewright-upload-")).length;
+const folders = () => readdirSync(UPLOADS).length;
 const until = async (check) => {
   for (let i = 0; i < 200 && !check(); i += 1) await new Promise((r) => setTimeout(r, 25));
   return check();

@@ -204,41 +204,33 @@ pub const DIGEST: StageDef = StageDef {
     ..StageDef::sink(|_| Ok(SinkLogic::digest()))
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UploadOptions {
-    pub url: String,
-    pub body: String,
-    pub server_delay_ms: f64,
-}
-
 /// The upload lesson. In the browser and Node the glue sends the stream to
 /// an upload server (src/web/glue.js, makeUploadSink; the server is
 /// scripts/upload.mjs, which `npm start` runs); natively it only counts.
 pub const UPLOAD: StageDef = StageDef {
     kind: "upload",
     title: "Upload to the server",
-    summary: "Sends the stream to the upload server `npm start` runs, which reads it with Node's pipeline() into a temporary file, hashes it (SHA-256) and counts its lines in a worker_threads Worker: its result is the server's SHA-256. The body is streamed (fetch with a ReadableStream body) where the engine can, and otherwise sent as one request per chunk; either way a slow server holds the sink's writes, so backpressure crosses the network.",
+    summary: "Sends the stream to the upload server npm start runs, which hashes it and counts its lines; its result is the server's SHA-256. Streamed where the engine can, else a request per chunk.",
     params: &[
-        ParamSpec::string("url", "/api/upload", "The upload API's address, relative to the page (an absolute URL in Node)."),
+        ParamSpec::string("url", "/api/upload", "The upload API's URL (absolute in Node)."),
         ParamSpec::choice(
             "body",
             "auto",
             &["auto", "streamed", "chunked"],
-            "\"streamed\": one request whose body is a stream; \"chunked\": a request per chunk; \"auto\": streamed where this engine can send one to this server.",
+            "streamed, chunked (a request per chunk), or auto.",
         ),
         ParamSpec::num(
             "serverDelayMs",
             0.0,
             0.0,
             1000.0,
-            "Asks the server to wait this long before each piece of the body it reads: a slow server.",
+            "Asks the server to wait this long per piece it reads.",
         ),
     ],
     view: Some(View::Value),
     ..StageDef::sink(|o| {
-        let UploadOptions { url, .. } = o.typed()?;
-        if url.is_empty() {
+        // Its options are the glue's to read (src/web/duplex.rs).
+        if o.text("url").is_empty() {
             return Err(crate::core::Error::BadOption {
                 stage: o.kind().to_string(),
                 option: "url".to_string(),

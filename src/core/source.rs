@@ -408,27 +408,17 @@ pub const FILE: StageDef = StageDef {
     })
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct IterableOptions {
-    /// The iterable travels beside the JSON options, as a `Blob` does.
-    #[allow(dead_code)]
-    iterable: serde::de::IgnoredAny,
-}
-
 pub const ITERABLE: StageDef = StageDef {
     kind: "iterable",
     title: "Async generator",
-    summary: "The values of a JS iterable or async iterable, such as an async generator: next() is called only inside pull(), so the generator's body runs only when the stream asks for a chunk. Strings are UTF-8 encoded; bytes pass as they are.",
+    summary: "Each value of a JS iterable or async iterable (an async generator), one next() per pull(): the body runs only when pulled. Strings are UTF-8 encoded.",
     params: &[ParamSpec::iterable(
         "iterable",
-        "An async generator (async function*), or any iterable or async iterable of strings and Uint8Arrays.",
+        "An iterable or async iterable of strings and Uint8Arrays.",
     )],
     file_name: Some("generated.txt"),
-    ..StageDef::source(DataType::Bytes, |o| {
-        let IterableOptions { .. } = o.typed()?;
-        Ok(Origin::Iterable)
-    })
+    // The iterable travels beside the JSON options, as a `Blob` does.
+    ..StageDef::source(DataType::Bytes, |_| Ok(Origin::Iterable))
 };
 
 #[derive(Deserialize)]

@@ -262,14 +262,6 @@ pub const CACHE: StageDef = StageDef {
     })
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LoopbackOptions {
-    pub readable_high_water_mark: u64,
-    pub server_chunks: u64,
-    pub latency_ms: f64,
-}
-
 /// The duplex lesson. In the browser and Node its two sides are streams
 /// of their own around an echo server in a Worker (src/web/glue.js,
 /// makeLoopback); the bytes come back unchanged, which is all a native run
@@ -277,34 +269,32 @@ pub struct LoopbackOptions {
 pub const LOOPBACK: StageDef = StageDef {
     kind: "loopback",
     title: "Loopback socket (duplex)",
-    summary: "A duplex stage, like Node's net.Socket: its writable side sends each chunk to an echo server in a Worker, its readable side gives what the server sends back, unchanged. Each side has its own queue and mark (highWaterMark for writes, readableHighWaterMark for reads) and the server holds at most serverChunks: a slow reader fills the readable queue, the server stops, writes stop being acknowledged, and the writable queue fills in turn.",
+    summary: "A duplex, like a net.Socket: the writable side sends each chunk to an echo server in a Worker, the readable side gives what comes back. Each side has its own queue; the server holds serverChunks.",
     params: &[
         ParamSpec::int(
             "readableHighWaterMark",
             4,
             0,
             65_536,
-            "Chunks the readable side (what comes back) keeps queued for its reader.",
+            "The readable side's queue.",
         ),
         ParamSpec::int(
             "serverChunks",
             2,
             1,
             1_024,
-            "Chunks the echo server holds before it stops acknowledging writes.",
+            "Chunks the server holds before writes wait.",
         ),
         ParamSpec::num(
             "latencyMs",
             0.0,
             0.0,
             10_000.0,
-            "The echo server's delay before it sends each chunk back.",
+            "The server's delay per chunk.",
         ),
     ],
-    ..StageDef::transform(Bytes, Bytes, |o, _| {
-        let LoopbackOptions { .. } = o.typed()?;
-        Ok(Box::new(Loopback))
-    })
+    // Its options are the glue's to read (src/web/duplex.rs).
+    ..StageDef::transform(Bytes, Bytes, |_, _| Ok(Box::new(Loopback)))
 };
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ use crate::web::duplex;
 use crate::web::metrics::StageHandle;
 use crate::web::options::JsInput;
 use crate::web::sink::SinkStage;
-use crate::web::source::{iterator_of, Producer, SourceStage};
+use crate::web::source::{Producer, SourceStage};
 use crate::web::sys::random_bytes;
 use crate::web::transformer::TransformStage;
 use crate::web::worker;
@@ -59,13 +59,9 @@ pub fn source(
             },
             None,
         ),
-        (Origin::Iterable, Some(JsInput::Iterable(iterable))) => (
-            Producer::Iterable {
-                iterator: iterator_of(&iterable),
-                next: Cell::new(0),
-            },
-            None,
-        ),
+        (Origin::Iterable, Some(JsInput::Iterable(iterable))) => {
+            return Ok(duplex::iterable(info, o, &iterable));
+        }
         (Origin::Iterable, _) => return Err(missing("an iterable or async iterable")),
         (Origin::Blob { chunk_size }, Some(JsInput::Blob(blob))) => {
             let size = blob.size() as u64;

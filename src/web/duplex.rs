@@ -5,43 +5,39 @@
 //!   two sides are streams of their own around an echo server in a Worker,
 //!   as a socket's are around the network (glue.js, makeLoopback);
 //! - the `upload` sink: a `WritableStream` that sends what it gets to the
-//!   upload server (glue.js, makeUploadSink).
+//!   upload server (glue.js, makeUploadSink);
+//! - the `iterable` source: a pull-based `ReadableStream` over a JS
+//!   iterator, one `next()` per `pull()` (glue.js, makeIterableSource).
 
 use std::rc::Rc;
 
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use crate::core::options::Options;
-use crate::core::sink::UploadOptions;
+use crate::core::options::{Group, Options};
 use crate::core::stage::StageInfo;
-use crate::core::text::LoopbackOptions;
 use crate::core::Error;
 use crate::web::metrics::{Phase, StageHandle};
+use crate::web::worker::to_js_value;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// The pair, typed as a `TransformStream` (it has its two properties)
     /// so that it pipes as one.
+    /// `options`: the stage's own and its stream options, as JSON.
     #[wasm_bindgen(js_name = makeUploadSink)]
-    fn make_upload_sink(
+    fn make_upload_sink(stage: GlueStage, kind: &str, options: JsValue) -> web_sys::WritableStream;
+
+    #[wasm_bindgen(js_name = makeIterableSource)]
+    fn make_iterable_source(
         stage: GlueStage,
         kind: &str,
         high_water_mark: f64,
-        url: &str,
-        body: &str,
-        server_delay_ms: f64,
-    ) -> web_sys::WritableStream;
+        iterable: &JsValue,
+    ) -> web_sys::ReadableStream;
 
     #[wasm_bindgen(js_name = makeLoopback)]
-    fn make_loopback(
-        stage: GlueStage,
-        kind: &str,
-        writable_hwm: f64,
-        readable_hwm: f64,
-        server_chunks: f64,
-        latency_ms: f64,
-    ) -> web_sys::TransformStream;
+    fn make_loopback(stage: GlueStage, kind: &str, options: JsValue) -> web_sys::TransformStream;
 }
 
 #[wasm_bindgen(skip_typescript)]
@@ -58,19 +54,23 @@ impl GlueStage {
         self.handle.set_sides(sides);
     }
 
-    /// A chunk written (its bytes).
-    pub fn took(&self, bytes: f64) {
-        self.handle.running();
-        let mut c = self.handle.counters.borrow_mut();
-        c.chunks_in += 1;
-        c.bytes_in += bytes as u64;
+    /// A source's controller, whose `desiredSize` gives its queue.
+    pub fn controls(&self, controller: web_sys::ReadableStreamDefaultController) {
+        self.handle.set_source_controller(controller);
     }
 
-    /// A chunk the readable side gave out (its bytes).
-    pub fn gave(&self, bytes: f64) {
-        let mut c = self.handle.counters.borrow_mut();
-        c.chunks_out += 1;
-        c.bytes_out += bytes as u64;
+    /// A chunk taken in (`out` false) or given out (its bytes).
+    pub fn count(&self, out: bool, bytes: f64) {
+        self.handle.running();
+        let mut guard = self.handle.counters.borrow_mut();
+        let c = &mut *guard;
+        if out {
+            c.chunks_out += 1;
+            c.bytes_out += bytes as u64;
+        } else {
+            c.chunks_in += 1;
+            c.bytes_in += bytes as u64;
+        }
     }
 
     /// How the stage ended: "done", "errored" or "cancelled".
@@ -93,6 +93,11 @@ impl GlueStage {
     }
 }
 
+/// A stage's own and stream options as a JS object, for glue.js.
+fn js_options(o: &Options) -> JsValue {
+    to_js_value(&o.to_json(&[Group::Stage, Group::Stream]))
+}
+
 /// The upload sink's `WritableStream` and its metrics handle.
 ///
 /// # Errors
@@ -102,17 +107,12 @@ pub fn upload(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
-    let UploadOptions {
-        url,
-        body,
-        server_delay_ms,
-    } = o.typed()?;
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stage = GlueStage {
         handle: Rc::clone(&handle),
     };
-    let sink = make_upload_sink(stage, info.kind, hwm, &url, &body, server_delay_ms);
+    let sink = make_upload_sink(stage, info.kind, js_options(o));
     Ok((sink, handle))
 }
 
@@ -125,23 +125,30 @@ pub fn stream(
     info: &'static StageInfo,
     o: &Options,
 ) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
-    let LoopbackOptions {
-        readable_high_water_mark,
-        server_chunks,
-        latency_ms,
-    } = o.typed()?;
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));
     let stage = GlueStage {
         handle: Rc::clone(&handle),
     };
-    let pair = make_loopback(
-        stage,
-        info.kind,
-        hwm,
-        readable_high_water_mark as f64,
-        server_chunks as f64,
-        latency_ms,
-    );
+    let pair = make_loopback(stage, info.kind, js_options(o));
     Ok((pair, handle))
+}
+
+/// The iterable source's pull-based `ReadableStream`: glue.js calls the
+/// iterator's `next()` once per `pull()`, so a generator's body runs only
+/// when the stream asks (makeIterableSource).
+pub fn iterable(
+    info: &'static StageInfo,
+    o: &Options,
+    iterable: &JsValue,
+) -> (web_sys::ReadableStream, Rc<StageHandle>) {
+    let hwm = o.high_water_mark();
+    let handle = Rc::new(StageHandle::new(info, hwm, None));
+    let stage = GlueStage {
+        handle: Rc::clone(&handle),
+    };
+    (
+        make_iterable_source(stage, info.kind, hwm, iterable),
+        handle,
+    )
 }

@@ -598,9 +598,11 @@ export function makeWritable(stage, kind, highWaterMark) {
 // not wait for the gate: pipeTo's shutdown waits for the write in flight,
 // so the signal settles a gate still pending.
 const gates = new WeakMap();
-export function gateSink(sink, gate, signal) {
+export function gateSink(sink, gate, signal, streams, started) {
   const held = gates.get(sink);
   if (!held) return;
+  // The pipeline as runPipeline's onMetrics shows it, but wasm memory.
+  const snapshot = () => ({ elapsedMs: performance.now() - started, stages: streams.map((s) => snapshotOf(s)) });
   held.gate = () =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) {
@@ -609,7 +611,7 @@ export function gateSink(sink, gate, signal) {
       }
       const onAbort = () => reject(signal.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
-      new Promise((r) => r(gate()))
+      new Promise((r) => r(gate(snapshot())))
         .then(resolve, (e) => reject(gateError(e)))
         .finally(() => signal?.removeEventListener("abort", onAbort));
     });
@@ -642,7 +644,8 @@ export function snapshotOf(stream) {
 // readableHighWaterMark), pulls stop, the server's buffer fills, writes
 // stop completing, and the writable queue fills (up to highWaterMark):
 // backpressure crosses both directions, each side with its own queue.
-export function makeLoopback(stage, kind, writableHwm, readableHwm, serverChunks, latencyMs) {
+export function makeLoopback(stage, kind, options) {
+  const { highWaterMark: writableHwm, readableHighWaterMark: readableHwm, serverChunks, latencyMs } = options;
   const queued = queueStats();
   let reads = null;
   let readFull = false;
@@ -693,7 +696,7 @@ export function makeLoopback(stage, kind, writableHwm, readableHwm, serverChunks
       if (data.type === "ack") acks.shift()?.resolve();
       if (data.type === "held") sides.serverHeld = data.n;
       if (data.type === "echo") {
-        stage.gave(data.chunk.byteLength);
+        stage.count(true, data.chunk.byteLength);
         reads.enqueue(data.chunk);
         if ((reads.desiredSize ?? 0) <= 0) readFull = true;
         const p = pulled;
@@ -716,7 +719,7 @@ export function makeLoopback(stage, kind, writableHwm, readableHwm, serverChunks
       start: () => stage.start(queued, sides),
       write(chunk) {
         if (!ArrayBuffer.isView(chunk)) throw pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`);
-        stage.took(chunk.byteLength);
+        stage.count(false, chunk.byteLength);
         // A copy of its own: the caller keeps its chunk.
         const bytes = new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
         const taken = new Promise((resolve, reject) => acks.push({ resolve, reject }));
@@ -834,7 +837,8 @@ async function uploadAnswer(kind, response, what) {
   return body;
 }
 
-export function makeUploadSink(stage, kind, highWaterMark, url, bodyMode, serverDelayMs) {
+export function makeUploadSink(stage, kind, options) {
+  const { highWaterMark, url, body: bodyMode, serverDelayMs } = options;
   const queued = queueStats();
   const sides = { uploadBody: "", requests: 0, serverBytes: 0, serverLines: 0 };
   let target = null;
@@ -894,7 +898,7 @@ export function makeUploadSink(stage, kind, highWaterMark, url, bodyMode, server
           }
         },
         async write(chunk) {
-          stage.took(chunk?.byteLength ?? 0);
+          stage.count(false, chunk?.byteLength ?? 0);
           if (!ArrayBuffer.isView(chunk)) failWith(pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`));
           try {
             if (streamed) {
@@ -951,16 +955,12 @@ export function isChunkIterable(value) {
   return typeof value[Symbol.asyncIterator] === "function" || typeof value[Symbol.iterator] === "function";
 }
 
-export function iteratorOf(iterable) {
-  return typeof iterable[Symbol.asyncIterator] === "function" ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
-}
-
 const encoder = new TextEncoder();
 
 // The iterator's next value as a Uint8Array, or null at its end. A string
 // is UTF-8 encoded; bytes are copied, so the generator may reuse its
 // buffer; anything else rejects, naming the value's place.
-export async function nextChunk(kind, iterator, index) {
+async function nextChunk(kind, iterator, index) {
   const step = await iterator.next();
   if (step === null || typeof step !== "object") throw pipewrightError(kind, `${kind}: next() gave ${describe(step)}, not an iterator result`);
   if (step.done) return null;
@@ -968,19 +968,68 @@ export async function nextChunk(kind, iterator, index) {
   if (typeof v === "string") return encoder.encode(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0));
-  const error = pipewrightError(kind, `${kind}: value ${index + 1} is ${describe(v)}; yield strings or Uint8Arrays`);
-  try {
-    await iterator.return?.();
-  } catch {}
-  throw error;
+  throw pipewrightError(kind, `${kind}: value ${index + 1} is ${describe(v)}; yield strings or Uint8Arrays`);
 }
 
-export function closeIterator(iterator) {
+// Calls the iterator's `return()`, if any: a generator's `finally` runs,
+// as when a `for await` loop breaks. A generator that is running (awaiting
+// inside its body) finishes when it next yields; its rejection, if any, is
+// nobody's to handle.
+function closeIterator(iterator) {
   try {
-    // A generator that is running (awaiting inside its body) finishes
-    // when it next yields; its rejection, if any, is nobody's to handle.
     Promise.resolve(iterator.return?.()).catch(() => {});
   } catch {}
+}
+
+// The iterable source's stream: one next() per pull(), so a generator's
+// body runs only when the stream asks; `stage` (Rust) counts and reports.
+export function makeIterableSource(stage, kind, highWaterMark, values) {
+  const iterator = typeof values[Symbol.asyncIterator] === "function" ? values[Symbol.asyncIterator]() : values[Symbol.iterator]();
+  let index = 0;
+  let open = true;
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    closeIterator(iterator);
+  };
+  const stream = new ReadableStream(
+    {
+      start(controller) {
+        stage.controls(controller);
+      },
+      async pull(controller) {
+        let chunk;
+        try {
+          chunk = await nextChunk(kind, iterator, index);
+        } catch (e) {
+          open = false;
+          if (e?.stage === kind) closeIterator(iterator);
+          stage.ended("errored", e?.message ?? String(e));
+          throw e;
+        }
+        index += 1;
+        if (chunk === null) {
+          open = false;
+          stage.ended("done", undefined);
+          controller.close();
+          return;
+        }
+        stage.count(true, chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+      cancel(reason) {
+        stage.ended("cancelled", reason?.message ?? String(reason));
+        finish();
+      },
+    },
+    { highWaterMark, size: () => 1 },
+  );
+  // A generator still open when its pipeline settled is finished.
+  retirers.set(stream, () => {
+    stage.ended("cancelled", "the pipeline ended");
+    finish();
+  });
+  return remember(iterable(stream), stage);
 }
 
 export function describe(value) {

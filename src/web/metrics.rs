@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::ReadableStreamDefaultController;
 
 use crate::core::stage::{Role, StageInfo};
+use crate::web::pipeline::put;
 use crate::web::sys::performance_now;
 
 #[wasm_bindgen(module = "/src/web/glue.js")]
@@ -256,10 +257,7 @@ impl StageHandle {
     pub fn snapshot(&self) -> JsValue {
         let o = Object::new();
         let c = self.counters.borrow().clone();
-        let put = |k: &str, v: JsValue| {
-            // Defining a property on a fresh plain object cannot fail.
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-        };
+        let put = |k: &str, v: JsValue| put(&o, k, &v);
         let num = |n: u64| JsValue::from_f64(n as f64);
         put("index", num(self.index.get() as u64));
         put("kind", JsValue::from_str(self.info.kind));

@@ -146,7 +146,10 @@ pub(crate) fn spec_json(spec: &JsValue) -> Result<Value, Error> {
     })
 }
 
-fn put(o: &Object, key: &str, value: &JsValue) {
+/// Sets `key` on a fresh object. Never inlined: snapshots set dozens of
+/// keys, and each inlined copy costs the wasm its string passing.
+#[inline(never)]
+pub(crate) fn put(o: &Object, key: &str, value: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &JsValue::from_str(key), value);
 }
@@ -244,10 +247,17 @@ extern "C" {
     #[wasm_bindgen(js_name = orCrash)]
     fn or_crash(run: js_sys::Promise) -> js_sys::Promise;
 
-    /// Makes `sink` await `gate()` before it takes each chunk; `signal`
-    /// settles a pending gate.
+    /// Makes `sink` await `gate(snapshot)` before it takes each chunk, the
+    /// snapshot made in JS of `streams` (every stage's, in order) since
+    /// `started`; `signal` settles a pending gate.
     #[wasm_bindgen(js_name = gateSink)]
-    fn gate_sink(sink: &web_sys::WritableStream, gate: &Function, signal: Option<AbortSignal>);
+    fn gate_sink(
+        sink: &web_sys::WritableStream,
+        gate: &Function,
+        signal: Option<AbortSignal>,
+        streams: Array,
+        started: f64,
+    );
 
     /// `[transform, fail]`: a TransformStream that also writes each chunk
     /// into `output`, and `fail(reason)`, which aborts `output`.
@@ -309,16 +319,13 @@ async fn run(spec: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
 
     let started = performance_now();
     // Step mode: the caller's gate sees the pipeline as the sink waits.
-    // Dropped when the run ends, after which the sink takes no chunk.
-    let _gate = run.gate.as_ref().map(|gate| {
-        let gate = gate.clone();
-        let handles = handles.clone();
-        let call = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(move || {
-            gate.call1(&JsValue::NULL, &metrics_snapshot(&handles, started))
-        });
-        gate_sink(&sink, call.as_ref().unchecked_ref(), run.signal.clone());
-        call
-    });
+    if let Some(gate) = &run.gate {
+        let streams: Array = std::iter::once(source_stream.clone())
+            .chain(transforms.iter().map(|t| t.clone().into()))
+            .chain(std::iter::once(sink.clone().into()))
+            .collect();
+        gate_sink(&sink, gate, run.signal.clone(), streams, started);
+    }
     let pipe_options = StreamPipeOptions::new();
     if let Some(signal) = &run.signal {
         pipe_options.set_signal(signal);

@@ -65,27 +65,6 @@ pub enum Producer {
     },
     /// Ignores backpressure: enqueues from a generator in its own loop.
     Push { source: RefCell<Box<dyn Source>> },
-    /// A JS iterator (of an async generator, say): one `next()` per
-    /// `pull()`, so the generator's body runs only when pulled. `next`
-    /// counts the values asked for, to name one that is not a chunk.
-    Iterable { iterator: JsValue, next: Cell<u64> },
-}
-
-#[wasm_bindgen(module = "/src/web/glue.js")]
-extern "C" {
-    /// The iterator of an iterable or async iterable (checked before).
-    #[wasm_bindgen(js_name = iteratorOf)]
-    pub fn iterator_of(iterable: &JsValue) -> JsValue;
-
-    /// A promise of the iterator's next value as a chunk, or `null` at the
-    /// end; it rejects naming value `index` if that is not a chunk.
-    #[wasm_bindgen(js_name = nextChunk)]
-    fn next_chunk(kind: &str, iterator: &JsValue, index: f64) -> Promise;
-
-    /// Calls the iterator's `return()`, if any: a generator's `finally`
-    /// runs, as when a `for await` loop breaks.
-    #[wasm_bindgen(js_name = closeIterator)]
-    fn close_iterator(iterator: &JsValue);
 }
 
 #[wasm_bindgen(skip_typescript)]
@@ -141,7 +120,7 @@ impl Inner {
                 }
                 return;
             }
-            Producer::Fetch { .. } | Producer::Iterable { .. } => return,
+            Producer::Fetch { .. } => return,
         };
         if let Ok(mut source) = source.try_borrow_mut() {
             let kind = source.kind();
@@ -427,26 +406,6 @@ impl SourceStage {
                 })
                 .into())
             }
-            Producer::Iterable { iterator, next } => {
-                let index = next.get();
-                next.set(index + 1);
-                let pending = next_chunk(inner.handle.info.kind, iterator, index as f64);
-                let inner = Rc::clone(inner);
-                Ok(future_to_promise(async move {
-                    let value = JsFuture::from(pending).await.inspect_err(|e| {
-                        inner.handle.end(Phase::Errored, Some(reason_text(e)));
-                    })?;
-                    match value.dyn_into::<Uint8Array>() {
-                        Ok(chunk) => {
-                            inner.count_out(u64::from(chunk.length()));
-                            controller.enqueue_with_chunk(&chunk)?;
-                        }
-                        Err(_) => inner.close(&controller)?,
-                    }
-                    Ok(JsValue::UNDEFINED)
-                })
-                .into())
-            }
             // Push ignores pull: its loop enqueues regardless.
             Producer::Push { .. } => Ok(JsValue::UNDEFINED),
         }
@@ -458,9 +417,6 @@ impl SourceStage {
             .handle
             .end(Phase::Cancelled, Some(reason_text(&reason)));
         self.inner.release();
-        if let Producer::Iterable { iterator, .. } = &self.inner.producer {
-            close_iterator(iterator);
-        }
         if let Producer::Fetch { reader, .. } | Producer::File { reader, .. } = &self.inner.producer
         {
             if let Some(r) = reader.borrow().as_ref() {
@@ -478,14 +434,9 @@ impl SourceStage {
     /// A source still flowing then (the pipeline ended early, as after a
     /// `head`, and the cancel is on its way up the pipes) is cancelled.
     pub fn release(&self) {
-        let open = matches!(self.inner.handle.phase(), Phase::Idle | Phase::Running);
         self.inner
             .handle
             .end(Phase::Cancelled, Some(PIPELINE_ENDED.to_string()));
         self.inner.release();
-        // A generator still open when its pipeline settled is finished.
-        if let (true, Producer::Iterable { iterator, .. }) = (open, &self.inner.producer) {
-            close_iterator(iterator);
-        }
     }
 }

@@ -65,7 +65,7 @@ fn put(o: &Object, key: &str, value: &JsValue) {
 }
 
 /// Serialised JSON always parses back.
-fn to_js_value(value: &impl Serialize) -> JsValue {
+pub(crate) fn to_js_value(value: &impl Serialize) -> JsValue {
     serde_json::to_string(value)
         .ok()
         .and_then(|s| js_sys::JSON::parse(&s).ok())

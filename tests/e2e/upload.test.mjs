@@ -5,9 +5,9 @@
 // body was streamed or sent a request per chunk; a page without the server
 // (a static host) says so instead of failing. In Chromium, Firefox ESR and
 // WebKitGTK. The API itself, its limits and bad requests: tests/upload.test.mjs.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../scripts/serve.mjs";
@@ -31,7 +31,11 @@ const expected = await (async () => {
   }
   return { hash, lines: lines + (last === 10 ? 0 : 1) };
 })();
-const uploadFolders = () => readdirSync(tmpdir()).filter((f) => f.startsWith("pipewright-upload-"));
+// The test server's uploads go to a folder of their own, so that nothing
+// else on the machine counts.
+const UPLOADS = mkdtempSync(join(tmpdir(), "pipewright-e2e-uploads-"));
+const uploadFolders = () => readdirSync(UPLOADS);
+after(() => rmSync(UPLOADS, { recursive: true, force: true }));
 const number = (text) => Number(text.replaceAll(",", ""));
 
 eachEngine((suite) => {
@@ -90,4 +94,4 @@ eachEngine((suite) => {
     }
     await suite.record("upload.static", "✓");
   });
-});
+}, { serverOptions: { upload: { dir: UPLOADS } } });

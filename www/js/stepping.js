@@ -1,14 +1,16 @@
 // Step mode's driver: runPipeline's `gate` holds the sink before each chunk
 // until Step is pressed; after a press it waits until the pipeline has
-// settled (the sink waits at the gate again, or the run ended, and two
-// snapshots in a row agree) and hands the narration of what moved to
+// settled (the sink waits at the gate again, or the run ended, and the
+// snapshots have agreed for a while) and hands the narration of what moved to
 // `onStep`. Presses made while a step is still settling queue up. Free of
 // the DOM.
 
 import { narrateStep } from "./narrate.js";
 
-// Snapshots this many in a row, unchanged, count as settled.
-const QUIET = 2;
+// Settled: this many snapshots in a row unchanged, over at least QUIET_MS
+// (a step's moves can span several tasks: a busy machine spaces them out).
+const QUIET = 3;
+const QUIET_MS = 100;
 
 // What changes when anything moves: counts, queues, states, drains, and
 // what a Worker has in flight.
@@ -68,10 +70,15 @@ export class StepRun {
   async settle() {
     while (!this.atGate && !this.ended) await this.changed();
     let last = movement(this.latest);
-    for (let quiet = 0; quiet < QUIET && !this.ended; ) {
+    let since = performance.now();
+    for (let quiet = 0; (quiet < QUIET || performance.now() - since < QUIET_MS) && !this.ended; ) {
       await this.changed();
       const now = movement(this.latest);
-      quiet = now === last ? quiet + 1 : 0;
+      if (now === last) quiet += 1;
+      else {
+        quiet = 0;
+        since = performance.now();
+      }
       last = now;
     }
     return this.latest;
