@@ -427,7 +427,14 @@ export async function stageRows(catalog) {
     file: { file: blob, chunkSize: PEER_CHUNK },
     fetch: { url },
     push: { bytes, chunkSize: PEER_CHUNK },
+    // A fresh generator each round: an async generator of the same chunks.
+    iterable: () => ({
+      iterable: (async function* () {
+        yield* split(lorem, PEER_CHUNK);
+      })(),
+    }),
   };
+  const optionsOf = (kind) => (typeof sourceOptions[kind] === "function" ? sourceOptions[kind]() : sourceOptions[kind]);
   for (const info of catalog.filter((s) => s.role === "source")) {
     const ms = [];
     let size = 0;
@@ -436,7 +443,7 @@ export async function stageRows(catalog) {
       const t = await timed(async () => {
         let n = 0;
         let c = 0;
-        for await (const chunk of createSource(info.kind, sourceOptions[info.kind])) {
+        for await (const chunk of createSource(info.kind, optionsOf(info.kind))) {
           n += chunk.length;
           c++;
         }
