@@ -365,17 +365,8 @@ impl Options {
         self.group(Group::Stage)
     }
 
-    /// A number option as resolved (its default when not given); 0 for a
-    /// name the stage does not have. For stages read by the glue, where a
-    /// typed struct would cost the wasm one more visitor.
-    pub fn number(&self, name: &str) -> f64 {
-        self.values
-            .get(name)
-            .and_then(|(_, v)| v.as_f64())
-            .unwrap_or(0.0)
-    }
-
     /// A string option as resolved; "" for a name the stage does not have.
+    /// For a stage whose options the glue reads (`upload`'s url check).
     pub fn text(&self, name: &str) -> &str {
         self.values
             .get(name)

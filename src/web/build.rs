@@ -107,7 +107,7 @@ pub fn transform(
                 message: "needs Web Workers or Node's worker_threads for its echo server, which this runtime does not offer".to_string(),
                 problem: OptionProblem::Type,
             }),
-            Placement::Main { .. } => duplex::stream(info, o),
+            Placement::Main { .. } => Ok(duplex::stream(info, o)),
         };
     }
     match placement {
@@ -140,7 +140,7 @@ pub fn sink(
 ) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
     let logic = info.build_sink(o)?;
     if info.kind == UPLOAD.kind {
-        return duplex::upload(info, o);
+        return Ok(duplex::upload(info, o));
     }
     let hwm = o.high_water_mark();
     let handle = Rc::new(StageHandle::new(info, hwm, None));

@@ -16,7 +16,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::options::{Group, Options};
 use crate::core::stage::StageInfo;
-use crate::core::Error;
 use crate::web::metrics::{Phase, StageHandle};
 use crate::web::worker::to_js_value;
 
@@ -98,40 +97,28 @@ fn js_options(o: &Options) -> JsValue {
     to_js_value(&o.to_json(&[Group::Stage, Group::Stream]))
 }
 
-/// The upload sink's `WritableStream` and its metrics handle.
-///
-/// # Errors
-///
-/// Options valid one by one but not together.
-pub fn upload(
-    info: &'static StageInfo,
-    o: &Options,
-) -> Result<(web_sys::WritableStream, Rc<StageHandle>), Error> {
-    let hwm = o.high_water_mark();
-    let handle = Rc::new(StageHandle::new(info, hwm, None));
+/// A new stage's metrics handle and the `GlueStage` that reports to it.
+fn glue_stage(info: &'static StageInfo, o: &Options) -> (GlueStage, Rc<StageHandle>) {
+    let handle = Rc::new(StageHandle::new(info, o.high_water_mark(), None));
     let stage = GlueStage {
         handle: Rc::clone(&handle),
     };
-    let sink = make_upload_sink(stage, info.kind, js_options(o));
-    Ok((sink, handle))
+    (stage, handle)
+}
+
+/// The upload sink's `WritableStream` and its metrics handle.
+pub fn upload(info: &'static StageInfo, o: &Options) -> (web_sys::WritableStream, Rc<StageHandle>) {
+    let (stage, handle) = glue_stage(info, o);
+    (make_upload_sink(stage, info.kind, js_options(o)), handle)
 }
 
 /// The loopback stage's pair and its metrics handle.
-///
-/// # Errors
-///
-/// Options valid one by one but not together.
 pub fn stream(
     info: &'static StageInfo,
     o: &Options,
-) -> Result<(web_sys::TransformStream, Rc<StageHandle>), Error> {
-    let hwm = o.high_water_mark();
-    let handle = Rc::new(StageHandle::new(info, hwm, None));
-    let stage = GlueStage {
-        handle: Rc::clone(&handle),
-    };
-    let pair = make_loopback(stage, info.kind, js_options(o));
-    Ok((pair, handle))
+) -> (web_sys::TransformStream, Rc<StageHandle>) {
+    let (stage, handle) = glue_stage(info, o);
+    (make_loopback(stage, info.kind, js_options(o)), handle)
 }
 
 /// The iterable source's pull-based `ReadableStream`: glue.js calls the
@@ -142,13 +129,9 @@ pub fn iterable(
     o: &Options,
     iterable: &JsValue,
 ) -> (web_sys::ReadableStream, Rc<StageHandle>) {
-    let hwm = o.high_water_mark();
-    let handle = Rc::new(StageHandle::new(info, hwm, None));
-    let stage = GlueStage {
-        handle: Rc::clone(&handle),
-    };
+    let (stage, handle) = glue_stage(info, o);
     (
-        make_iterable_source(stage, info.kind, hwm, iterable),
+        make_iterable_source(stage, info.kind, o.high_water_mark(), iterable),
         handle,
     )
 }
