@@ -766,7 +766,10 @@ export function makeLoopback(stage, kind, options) {
   );
   const pair = { readable: iterable(readable), writable };
   retirers.set(pair, () => fail(new Error("the pipeline ended"), "cancelled"));
-  collector.register(pair, stop);
+  // Registered on the readable side, never on `pair`: a pipe holds the two
+  // streams, not the object around them, which the collector may take
+  // mid-run (it did: the echo server was stopped and the pipe hung).
+  collector.register(readable, stop);
   return remember(pair, stage);
 }
 
