@@ -533,4 +533,36 @@ export const CASES = [
       assert.equal(result.counts.active, 0, "the echo server ended with the cancel");
     },
   },
+  {
+    // Chromium 156 and WebKitGTK 2.50 collected the loopback's readable
+    // stream object while a reader still read it; the collector, watching
+    // that object, stopped the echo server and the read waited for ever
+    // (within 20 runs here). Each run is held by its reader alone.
+    name: "a loopback held only by its reader runs to the end, run after run: the collector never stops its echo server mid-run",
+    body: `async () => {
+      const runs = [];
+      for (let i = 0; i < 60 && runs.at(-1) !== -1; i++) {
+        const reader = pw.createSource("lorem", { bytes: 300000, chunkSize: 7000, seed: 13 }).pipeThrough(pw.createTransform("loopback")).getReader();
+        const parts = [];
+        for (;;) {
+          let timer;
+          const stalled = new Promise((r) => (timer = setTimeout(() => r(null), 20000)));
+          const r = await Promise.race([reader.read(), stalled]);
+          clearTimeout(timer);
+          if (r === null) {
+            parts.length = 0;
+            break;
+          }
+          if (r.done) break;
+          parts.push(r.value);
+        }
+        runs.push(parts.length === 0 ? -1 : new Uint8Array(await new Blob(parts).arrayBuffer()).length);
+      }
+      return { runs, counts: pw.workerCounts() };
+    }`,
+    check(result) {
+      assert.deepEqual(result.runs, Array(60).fill(300000), "every run gave all its bytes (-1: a run stopped for 20 s)");
+      assert.equal(result.counts.active, 0, "each echo server ended with its run");
+    },
+  },
 ];

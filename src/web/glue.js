@@ -714,8 +714,17 @@ export function makeLoopback(stage, kind, options) {
     worker.postMessage({ type: "loopback", serverChunks, latencyMs });
     return worker;
   };
+  // The collector watches `life`, a plain object that each side's
+  // underlying object holds, so it lives as long as either stream does.
+  // Never a stream itself: an engine may collect a stream's JS object
+  // while the stream runs (Chromium 156 and WebKitGTK 2.50 did, here,
+  // with only a reader holding it; the collector stopped the echo server
+  // mid-run and the read waited for ever), and the { readable, writable }
+  // pair is garbage as soon as pipeThrough has read it.
+  const life = {};
   const writable = new WritableStream(
     {
+      life,
       start: () => stage.start(queued, sides),
       write(chunk) {
         if (!ArrayBuffer.isView(chunk)) throw pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`);
@@ -744,6 +753,7 @@ export function makeLoopback(stage, kind, options) {
   );
   const readable = new ReadableStream(
     {
+      life,
       start(controller) {
         reads = controller;
       },
@@ -766,10 +776,7 @@ export function makeLoopback(stage, kind, options) {
   );
   const pair = { readable: iterable(readable), writable };
   retirers.set(pair, () => fail(new Error("the pipeline ended"), "cancelled"));
-  // Registered on the readable side, never on `pair`: a pipe holds the two
-  // streams, not the object around them, which the collector may take
-  // mid-run (it did: the echo server was stopped and the pipe hung).
-  collector.register(readable, stop);
+  collector.register(life, stop);
   return remember(pair, stage);
 }
 
