@@ -2,6 +2,7 @@
 // against the peer a user would otherwise pick, measured in the same run and
 // interleaved so a noisy machine hits both alike. Figures, not gates.
 import init, { catalog, createSink, createSource, createTransform, runPipeline } from "/pkg/pipewright.js";
+import { step, withStallLimit } from "./stall.js";
 
 const TEXT = new TextEncoder().encode(
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. ",
@@ -77,10 +78,19 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-export async function runBench() {
+// A stage that makes no progress for 5 minutes fails the run, naming it
+// (the longest step here, 1 GiB through four stages, takes under a minute).
+const STALL_MS = 300_000;
+
+export function runBench() {
+  return withStallLimit(measure, STALL_MS);
+}
+
+async function measure() {
   const wasm = await init();
   const rows = [];
   for (const { size, count } of SIZES) {
+    step(`per-chunk cost, ${size} B chunks`);
     const times = Object.fromEntries(Object.keys(CANDIDATES).map((k) => [k, []]));
     // A warm-up round, then rounds with candidates interleaved.
     for (let round = 0; round <= ROUNDS; round++) {
@@ -111,10 +121,13 @@ export async function runBench() {
       }
     }
   }
+  step("against the libraries");
   const peers = await codecRows();
   const stages = await stageRows(catalog());
+  step("workers");
   const workers = await workerRows();
   const records = await recordRows();
+  step("memory at scale");
   const memory = await memoryAtScale(wasm);
   return { userAgent: navigator.userAgent, rounds: ROUNDS, rows, peers, parallelGzipSize, stages, workers, records, memory };
 }
@@ -360,6 +373,7 @@ export async function codecRows() {
 
 // Every transform alone, on input it can take, 8 MiB in 64 KiB chunks.
 export async function stageRows(catalog) {
+  step("every stage alone");
   const bytes = 8 << 20;
   const lorem = await collect(createSource("lorem", { bytes, chunkSize: PEER_CHUNK, seed: 2 }));
   const users = (format) => collect(createSource("users", { format, count: 60000, seed: 2 }));
@@ -392,6 +406,7 @@ export async function stageRows(catalog) {
   const rows = [];
   for (const info of catalog.filter((s) => s.role === "transform")) {
     const kind = info.kind;
+    step(`every stage alone: ${kind}`);
     let chunks;
     let size;
     if (info.input === "records") {
@@ -436,6 +451,7 @@ export async function stageRows(catalog) {
   };
   const optionsOf = (kind) => (typeof sourceOptions[kind] === "function" ? sourceOptions[kind]() : sourceOptions[kind]);
   for (const info of catalog.filter((s) => s.role === "source")) {
+    step(`every stage alone: ${info.kind} (source)`);
     const ms = [];
     let size = 0;
     let chunks = 0;
@@ -458,6 +474,7 @@ export async function stageRows(catalog) {
   URL.revokeObjectURL(url);
   const sinkOptions = { throttle: { bytesPerSecond: 1e12 }, collect: { maxBytes: 1 << 30 } };
   for (const info of catalog.filter((s) => s.role === "sink")) {
+    step(`every stage alone: ${info.kind} (sink)`);
     const ms = [];
     const chunks = split(lorem, PEER_CHUNK);
     for (let round = 0; round <= 2; round++) {
@@ -639,6 +656,7 @@ function plainValidate(row) {
 }
 
 export async function recordRows() {
+  step("record chains");
   const rows = [];
   const csvBlob = new Blob([await collect(createSource("users", { count: 200000, seed: 4 }))]);
   const decoder = new TextDecoder();
@@ -684,6 +702,7 @@ export async function recordRows() {
   // A warm-up round, then the median of 5: these rows move most between
   // runs (a median of 2 moved 2.9–3.8× for the second chain in one evening).
   for (const job of jobs) {
+    step(job.what);
     const times = { ours: [], peer: [] };
     for (let round = 0; round <= 5; round++) {
       const a = await job.ours();
