@@ -730,7 +730,7 @@ export function makeLoopback(stage, kind, options) {
         if (!ArrayBuffer.isView(chunk)) throw pipewrightError(kind, `${kind}: takes bytes (Uint8Array), got ${describe(chunk)}`);
         stage.count(false, chunk.byteLength);
         // A copy of its own: the caller keeps its chunk.
-        const bytes = new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
+        const bytes = copyBytes(chunk);
         const taken = new Promise((resolve, reject) => acks.push({ resolve, reject }));
         start()?.postMessage({ type: "data", chunk: bytes }, [bytes.buffer]);
         return taken.then(() => finishOne(queued, writableHwm));
@@ -890,17 +890,16 @@ export function makeUploadSink(stage, kind, options) {
             }
             const mode = bodyMode === "auto" ? ((await canStreamTo(target)) ? "streamed" : "chunked") : bodyMode;
             sides.uploadBody = mode;
+            sides.requests = 1;
             if (mode === "streamed") {
               const pipe = new TransformStream();
               const writer = pipe.writable.getWriter();
               const response = fetch(at("", { delayMs: delay }), { method: "POST", body: pipe.readable, duplex: "half", headers: { "content-type": "application/octet-stream" } });
-              sides.requests = 1;
               // A response that fails early errors the writer, so a write
               // waiting for room ends too.
               response.catch((e) => writer.abort(e).catch(() => {}));
               streamed = { writer, response };
             } else {
-              sides.requests = 1;
               session = await uploadAnswer(kind, await fetch(at("/start"), { method: "POST" }), "starting a chunked upload");
             }
           } catch (e) {
@@ -967,6 +966,11 @@ export function isChunkIterable(value) {
 
 const encoder = new TextEncoder();
 
+// The bytes of any view (a Uint8Array, a DataView, …) in a buffer of their own.
+function copyBytes(view) {
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
 // The iterator's next value as a Uint8Array, or null at its end. A string
 // is UTF-8 encoded; bytes are copied, so the generator may reuse its
 // buffer; anything else rejects, naming the value's place.
@@ -976,7 +980,7 @@ async function nextChunk(kind, iterator, index) {
   if (step.done) return null;
   const v = await step.value;
   if (typeof v === "string") return encoder.encode(v);
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  if (ArrayBuffer.isView(v)) return copyBytes(v);
   if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0));
   throw pipewrightError(kind, `${kind}: value ${index + 1} is ${describe(v)}; yield strings or Uint8Arrays`);
 }
