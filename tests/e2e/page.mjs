@@ -342,12 +342,17 @@ export class Page {
     return r.ok;
   }
 
-  // Sets the viewport (not the window) to width × height CSS pixels.
+  // Sets the viewport (not the window) to width × height CSS pixels. The
+  // window's own size comes from the driver, whose units setRect takes:
+  // computed from window.outerHeight, the height asked for once came out
+  // negative in WebKit, after a grown window was painted ("Invalid height
+  // value", in a fresh-clone run); a chrome size is never below 0.
   async setViewportSize({ width, height }) {
     for (let i = 0; i < 3; i += 1) {
-      const [w, h, iw, ih] = await this.script("return [window.outerWidth, window.outerHeight, window.innerWidth, window.innerHeight]");
+      const [iw, ih] = await this.script("return [window.innerWidth, window.innerHeight]");
       if (iw === width && ih === height) return;
-      await this.driver.manage().window().setRect({ width: width + (w - iw), height: height + (h - ih) });
+      const outer = await this.driver.manage().window().getRect();
+      await this.driver.manage().window().setRect({ width: width + Math.max(0, outer.width - iw), height: height + Math.max(0, outer.height - ih) });
     }
   }
 
